@@ -1,0 +1,393 @@
+//! The command implementations behind `dealgraph <command>`. Each opens the store, does one
+//! thing, and returns an error whose chain names the file, line and column at fault.
+
+use crate::config::{
+    Cli, Command, DumpArgs, LoadArgs, QueryArgs, ServeArgs, StatsArgs, StoreArgs, UpdateArgs,
+};
+use crate::rdf::{self, Target};
+use crate::seed;
+use crate::server::{self, AppState};
+use crate::store::{
+    Backend, Dataset, EmbeddedStore, GraphTarget, QueryRequest, StoreError, WriteOp,
+};
+use anyhow::{Context, anyhow, bail};
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::{GraphName, NamedNode};
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::{CancellationToken, QueryResults};
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Load(args) => load(args),
+        Command::Query(args) => query(args),
+        Command::Update(args) => update(args),
+        Command::Dump(args) => dump(args),
+        Command::Stats(args) => stats(args),
+    }
+}
+
+/// Opens the store and, when it is empty, fills it from the seed directories.
+pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
+    let store = EmbeddedStore::open(&args.location(), args.options(), args.limits()).with_context(
+        || match args.location() {
+            crate::store::StoreLocation::Disk(p) => format!("opening the store at {}", p.display()),
+            crate::store::StoreLocation::Memory => "opening an in-memory store".to_owned(),
+        },
+    )?;
+    if !args.no_seed {
+        let dirs = args.seed_dirs();
+        let loaded =
+            seed::seed_if_empty(&store, &dirs, args.limits()).context("seeding the empty store")?;
+        if loaded > 0 {
+            tracing::info!(files = loaded, "seeded the empty store from {dirs:?}");
+        }
+    }
+    Ok(Arc::new(store))
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store)?;
+    let config = args.server_config();
+    if config.write_token.is_none() {
+        tracing::info!("no write token configured: the service is read-only");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("listening on {}", args.bind))?;
+        let address = listener.local_addr()?;
+        tracing::info!("dealgraph listening on http://{address}/");
+        println!("dealgraph listening on http://{address}/");
+        server::serve(listener, AppState::new(store, config), shutdown_signal())
+            .await
+            .context("serving HTTP")
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// Prefixes a store error with the file it came from, as `file:line:column: message`.
+fn in_file(path: &Path, error: StoreError) -> anyhow::Error {
+    match &error {
+        StoreError::RdfSyntax { at: Some(at), .. } | StoreError::TooDeep { at, .. } => {
+            anyhow!("{}:{}:{}: {error}", path.display(), at.line, at.column)
+        }
+        _ => anyhow!("{}: {error}", path.display()),
+    }
+}
+
+fn load(args: LoadArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store)?;
+    let explicit_format = args
+        .format
+        .as_deref()
+        .map(|f| rdf::format_from_name(f).ok_or_else(|| anyhow!("unknown format {f:?}")))
+        .transpose()?;
+    let graph = args
+        .graph
+        .as_deref()
+        .map(|g| NamedNode::new(g).map_err(|e| anyhow!("--graph must be an absolute IRI: {e}")))
+        .transpose()?;
+    for path in &args.files {
+        let (detected, gzipped) = match rdf::format_from_path(path) {
+            Some(found) => found,
+            None => (
+                explicit_format.ok_or_else(|| {
+                    anyhow!(
+                        "{}: cannot tell the format from the name; give --format",
+                        path.display()
+                    )
+                })?,
+                path.extension().is_some_and(|e| e == "gz"),
+            ),
+        };
+        let format = explicit_format.unwrap_or(detected);
+        let target_graph = graph.clone().unwrap_or_else(|| seed::graph_for(path));
+        let size = std::fs::metadata(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?
+            .len();
+        let started = Instant::now();
+        let count = if size > args.bulk_threshold {
+            bulk_load(store.as_ref(), path, gzipped, format, &target_graph)?
+        } else {
+            let bytes = seed::read_maybe_gzipped(path).map_err(|e| in_file(path, e))?;
+            let target = if format.supports_datasets() && graph.is_none() {
+                Target::Dataset(GraphName::NamedNode(target_graph.clone()))
+            } else {
+                Target::Graph(GraphName::NamedNode(target_graph.clone()))
+            };
+            let quads = rdf::parse(&bytes, format, &target, None, args.store.limits())
+                .map_err(|e| in_file(path, e))?;
+            let count = quads.len() as u64;
+            store
+                .write(WriteOp::Insert { quads })
+                .map_err(|e| in_file(path, e))?;
+            count
+        };
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{}: {count} triples into <{}> in {secs:.2} s ({:.0} triples/s)",
+            path.display(),
+            target_graph.as_str(),
+            count as f64 / secs.max(1e-9)
+        );
+    }
+    Ok(())
+}
+
+fn bulk_load(
+    store: &dyn Backend,
+    path: &Path,
+    gzipped: bool,
+    format: RdfFormat,
+    graph: &NamedNode,
+) -> anyhow::Result<u64> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut reader: Box<dyn Read> = if gzipped {
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+            file,
+        )))
+    } else {
+        Box::new(std::io::BufReader::new(file))
+    };
+    let bar = indicatif::ProgressBar::new_spinner();
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} triples ({per_sec})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(path.display().to_string());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let progress = bar.clone();
+    let graph = (!format.supports_datasets()).then_some(graph);
+    let count = store
+        .bulk_load(
+            &mut reader,
+            format,
+            graph,
+            Arc::new(move |n| progress.set_position(n)),
+        )
+        .map_err(|e| in_file(path, e))?;
+    bar.finish_and_clear();
+    Ok(count)
+}
+
+/// The text of a query or update: the argument, else --file, else standard input.
+fn read_text(inline: Option<String>, file: Option<&Path>) -> anyhow::Result<String> {
+    if let Some(text) = inline {
+        return Ok(text);
+    }
+    if let Some(path) = file {
+        return std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()));
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading standard input")?;
+    Ok(text)
+}
+
+fn query(args: QueryArgs) -> anyhow::Result<()> {
+    let text = read_text(args.query, args.file.as_deref())?;
+    let source = args
+        .file
+        .as_ref()
+        .map_or("query".to_owned(), |p| p.display().to_string());
+    let store = open_store(&args.store)?;
+    let form = store
+        .query_form(&text)
+        .map_err(|e| anyhow!("{source}: {e}"))?;
+    let cancel = CancellationToken::new();
+    let watchdog = {
+        let cancel = cancel.clone();
+        let deadline = Duration::from_secs(args.query_timeout.max(1));
+        std::thread::spawn(move || {
+            std::thread::sleep(deadline);
+            cancel.cancel();
+        })
+    };
+    drop(watchdog);
+    let results = store
+        .query(&QueryRequest {
+            query: text,
+            dataset: Dataset::default(),
+            cancel,
+        })
+        .map_err(|e| anyhow!("{source}: {e}"))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = write_results(
+        results,
+        form.returns_graph(),
+        args.format.as_deref(),
+        &mut out,
+    );
+    match result {
+        Err(e)
+            if e.downcast_ref::<StoreError>()
+                .is_some_and(|e| matches!(e, StoreError::Cancelled)) =>
+        {
+            bail!(
+                "{source}: the query was stopped at its deadline of {} seconds",
+                args.query_timeout
+            )
+        }
+        other => other,
+    }?;
+    out.flush()?;
+    Ok(())
+}
+
+fn write_results(
+    results: QueryResults<'static>,
+    graph: bool,
+    format: Option<&str>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    if graph {
+        let format = match format {
+            Some(f) => {
+                rdf::format_from_name(f).ok_or_else(|| anyhow!("unknown RDF format {f:?}"))?
+            }
+            None => RdfFormat::Turtle,
+        };
+        let QueryResults::Graph(triples) = results else {
+            bail!("the query did not return a graph");
+        };
+        let mut serializer = RdfSerializer::from_format(format).for_writer(out);
+        for triple in triples {
+            serializer.serialize_triple(&triple.map_err(StoreError::from)?)?;
+        }
+        serializer.finish()?;
+        return Ok(());
+    }
+    let format = match format.unwrap_or("tsv") {
+        "json" | "srj" => QueryResultsFormat::Json,
+        "xml" | "srx" => QueryResultsFormat::Xml,
+        "csv" => QueryResultsFormat::Csv,
+        "tsv" => QueryResultsFormat::Tsv,
+        other => bail!("unknown results format {other:?}; use json, xml, csv or tsv"),
+    };
+    match results {
+        QueryResults::Solutions(solutions) => {
+            let mut serializer = QueryResultsSerializer::from_format(format)
+                .serialize_solutions_to_writer(out, solutions.variables().to_vec())?;
+            for solution in solutions {
+                serializer.serialize(&solution.map_err(StoreError::from)?)?;
+            }
+            serializer.finish()?;
+        }
+        QueryResults::Boolean(value) => {
+            QueryResultsSerializer::from_format(format).serialize_boolean_to_writer(out, value)?;
+        }
+        QueryResults::Graph(_) => bail!("the query returned a graph"),
+    }
+    Ok(())
+}
+
+fn update(args: UpdateArgs) -> anyhow::Result<()> {
+    let text = read_text(args.update, args.file.as_deref())?;
+    let source = args
+        .file
+        .as_ref()
+        .map_or("update".to_owned(), |p| p.display().to_string());
+    let store = open_store(&args.store)?;
+    store
+        .write(WriteOp::Update {
+            update: text,
+            using: Dataset::default(),
+            cancel: CancellationToken::new(),
+        })
+        .map_err(|e| anyhow!("{source}: {e}"))?;
+    Ok(())
+}
+
+fn dump(args: DumpArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store)?;
+    let target = match (&args.graph, args.default_graph) {
+        (Some(g), _) => {
+            Some(GraphTarget::Named(NamedNode::new(g).map_err(|e| {
+                anyhow!("--graph must be an absolute IRI: {e}")
+            })?))
+        }
+        (None, true) => Some(GraphTarget::Default),
+        (None, false) => None,
+    };
+    if let Some(GraphTarget::Named(name)) = &target
+        && !store.graph_exists(target.as_ref().expect("just matched"))?
+    {
+        bail!("graph <{}> does not exist", name.as_str());
+    }
+    let format = match args.format.as_deref() {
+        Some(f) => rdf::format_from_name(f).ok_or_else(|| anyhow!("unknown format {f:?}"))?,
+        None if target.is_some() => RdfFormat::Turtle,
+        None => RdfFormat::TriG,
+    };
+    if target.is_none() && !format.supports_datasets() {
+        bail!(
+            "{} cannot hold named graphs; dump the whole store as trig or nq, or pick a --graph",
+            format.name()
+        );
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    store.dump(target.as_ref(), format, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn stats(args: StatsArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store)?;
+    let stats = store.stats(args.top)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "triples: {}", stats.triples)?;
+    writeln!(out, "graphs: {}", stats.graphs.len())?;
+    for (graph, n) in &stats.graphs {
+        let name = graph.as_ref().map_or("(default graph)".to_owned(), |g| {
+            format!("<{}>", g.as_str())
+        });
+        writeln!(out, "  {n:>10}  {name}")?;
+    }
+    writeln!(out, "classes (by instances):")?;
+    for (class, n) in &stats.classes {
+        writeln!(out, "  {n:>10}  <{}>", class.as_str())?;
+    }
+    writeln!(out, "predicates (by uses):")?;
+    for (predicate, n) in &stats.predicates {
+        writeln!(out, "  {n:>10}  <{}>", predicate.as_str())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! The command line and its environment fallbacks: one documented place for every setting.
+//! Each field's doc comment is its `--help` text; each has a `DEALGRAPH_*` variable.
+
+use crate::fetch::Fetcher;
+use crate::rdf::ParseLimits;
+use crate::server::ServerConfig;
+use crate::store::{StoreLocation, StoreOptions};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// dealgraph: a knowledge-graph query service for the AI-infrastructure market.
+#[derive(Debug, Parser)]
+#[command(name = "dealgraph", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the SPARQL endpoint, the Graph Store and the web pages over HTTP.
+    Serve(ServeArgs),
+    /// Load RDF files (Turtle, N-Triples, RDF/XML, JSON-LD, TriG, N-Quads; `.gz` too), each
+    /// into a named graph of its own unless --graph says otherwise.
+    Load(LoadArgs),
+    /// Run a SPARQL query and print its answer.
+    Query(QueryArgs),
+    /// Apply a SPARQL update.
+    Update(UpdateArgs),
+    /// Write the store (or one graph) as RDF.
+    Dump(DumpArgs),
+    /// Print what the store holds: triples, graphs, classes and top predicates.
+    Stats(StatsArgs),
+}
+
+/// Where the store is and how it treats its input; shared by every command.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Directory of the persistent store (created if missing).
+    #[arg(long, env = "DEALGRAPH_DB", default_value = "dealgraph-db")]
+    pub db: PathBuf,
+    /// Use a throwaway in-memory store instead of --db.
+    #[arg(long, env = "DEALGRAPH_MEMORY")]
+    pub memory: bool,
+    /// Directories whose RDF files fill an empty store on first open (comma-separated).
+    /// Defaults to `ontology` and `data` in the working directory, or in the source tree.
+    #[arg(long, env = "DEALGRAPH_SEED_DIRS", value_delimiter = ',')]
+    pub seed_dir: Vec<PathBuf>,
+    /// Do not fill an empty store from the seed directories.
+    #[arg(long, env = "DEALGRAPH_NO_SEED")]
+    pub no_seed: bool,
+    /// Hosts (`name` or `name:port`) that SPARQL LOAD and SERVICE may call over http
+    /// (comma-separated). Empty: no request can make the server call any address.
+    #[arg(
+        long = "allow-remote-host",
+        env = "DEALGRAPH_ALLOW_REMOTE_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allow_remote_hosts: Vec<String>,
+    /// Deepest nesting accepted in a query, update or RDF document; deeper input is refused
+    /// before parsing.
+    #[arg(long, env = "DEALGRAPH_MAX_NESTING", default_value_t = 128)]
+    pub max_nesting: usize,
+}
+
+impl StoreArgs {
+    pub fn location(&self) -> StoreLocation {
+        if self.memory {
+            StoreLocation::Memory
+        } else {
+            StoreLocation::Disk(self.db.clone())
+        }
+    }
+
+    pub fn limits(&self) -> ParseLimits {
+        ParseLimits {
+            max_nesting: self.max_nesting,
+        }
+    }
+
+    pub fn options(&self) -> StoreOptions {
+        StoreOptions {
+            fetcher: Arc::new(Fetcher::new(
+                self.allow_remote_hosts.clone(),
+                Duration::from_secs(30),
+                64 * 1024 * 1024,
+            )),
+        }
+    }
+
+    /// The seed directories that exist: as given, or the defaults.
+    pub fn seed_dirs(&self) -> Vec<PathBuf> {
+        if !self.seed_dir.is_empty() {
+            return self.seed_dir.clone();
+        }
+        let here: Vec<PathBuf> = ["ontology", "data"].iter().map(PathBuf::from).collect();
+        if here.iter().any(|d| d.is_dir()) {
+            return here.into_iter().filter(|d| d.is_dir()).collect();
+        }
+        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        ["ontology", "data"]
+            .iter()
+            .map(|d| source.join(d))
+            .filter(|d| d.is_dir())
+            .collect()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "DEALGRAPH_BIND", default_value = "127.0.0.1:7878")]
+    pub bind: String,
+    /// Bearer token that writes (SPARQL Update, Graph Store PUT/POST/DELETE) must present.
+    /// Without one the service is read-only.
+    #[arg(long, env = "DEALGRAPH_WRITE_TOKEN", hide_env_values = true)]
+    pub write_token: Option<String>,
+    /// Deadline of each query and update, in seconds.
+    #[arg(long, env = "DEALGRAPH_QUERY_TIMEOUT", default_value_t = 30)]
+    pub query_timeout: u64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "DEALGRAPH_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Largest number of rows (or triples) one query may return.
+    #[arg(long, env = "DEALGRAPH_MAX_RESULT_ROWS", default_value_t = 1_000_000)]
+    pub max_result_rows: u64,
+    /// Queries evaluated at the same time; more wait for a slot.
+    #[arg(long, env = "DEALGRAPH_MAX_CONCURRENT_QUERIES", default_value_t = 8)]
+    pub max_concurrent_queries: usize,
+    /// Connections open at the same time; more are closed at once.
+    #[arg(long, env = "DEALGRAPH_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send its request headers, and then its body.
+    #[arg(long, env = "DEALGRAPH_REQUEST_READ_TIMEOUT", default_value_t = 30)]
+    pub request_read_timeout: u64,
+    /// Browser origins allowed to send writes (comma-separated); reads are open to all origins.
+    #[arg(
+        long = "write-origin",
+        env = "DEALGRAPH_WRITE_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub write_origins: Vec<String>,
+}
+
+impl ServeArgs {
+    pub fn server_config(&self) -> ServerConfig {
+        ServerConfig {
+            write_token: self.write_token.clone().filter(|t| !t.is_empty()),
+            query_timeout: Duration::from_secs(self.query_timeout.max(1)),
+            max_body_bytes: self.max_body_bytes,
+            max_result_rows: self.max_result_rows,
+            max_concurrent_queries: self.max_concurrent_queries,
+            max_connections: self.max_connections,
+            request_read_timeout: Duration::from_secs(self.request_read_timeout.max(1)),
+            write_origins: self.write_origins.clone(),
+            federation: !self.store.allow_remote_hosts.is_empty(),
+            parse_limits: self.store.limits(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Files to load.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Load every file into this named graph instead of one graph per file.
+    #[arg(long)]
+    pub graph: Option<String>,
+    /// The format, when the file name does not tell (ttl, nt, rdf, jsonld, trig, nq, or a media type).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Files larger than this many bytes go through the bulk loader (parsed and committed at
+    /// once, atomically, with a progress bar); smaller ones through one transaction.
+    #[arg(long, env = "DEALGRAPH_BULK_THRESHOLD", default_value_t = 64 * 1024 * 1024)]
+    pub bulk_threshold: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The query; read from --file or standard input when absent.
+    pub query: Option<String>,
+    /// Read the query from this file.
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+    /// Output format: json, xml, csv, tsv for SELECT/ASK; ttl, nt, rdf, jsonld for graphs.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Stop the query after this many seconds.
+    #[arg(long, env = "DEALGRAPH_QUERY_TIMEOUT", default_value_t = 30)]
+    pub query_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The update; read from --file or standard input when absent.
+    pub update: Option<String>,
+    /// Read the update from this file.
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format: trig or nq for the whole store; ttl, nt, rdf, jsonld (or those) for one graph.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Dump only this named graph.
+    #[arg(long)]
+    pub graph: Option<String>,
+    /// Dump only the default graph.
+    #[arg(long, conflicts_with = "graph")]
+    pub default_graph: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// How many classes and predicates to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}

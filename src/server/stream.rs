@@ -1,0 +1,177 @@
+//! Streams an answer computed on a blocking thread to the client, under a deadline.
+//!
+//! The producer serialises into a buffer that is sent in chunks over a bounded channel, so
+//! memory stays bounded whatever the result size. The first chunk is held back until it is full
+//! or the answer is complete: an error before that (deadline, result limit, bad query) still
+//! becomes a proper error status. An error after bytes were sent ends the stream with an error,
+//! which aborts the HTTP message (no final chunk), so a cut-off result never looks complete.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::store::StoreError;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use oxigraph::sparql::CancellationToken;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::mpsc;
+
+const CHUNK_BYTES: usize = 64 * 1024;
+
+type Chunk = Result<Bytes, StoreError>;
+
+/// A `Write` that hands full chunks to the response stream.
+pub struct ChunkWriter {
+    buffer: Vec<u8>,
+    tx: mpsc::Sender<Chunk>,
+}
+
+impl ChunkWriter {
+    fn send_buffer(&mut self) -> io::Result<()> {
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK_BYTES),
+        ));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
+    }
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK_BYTES {
+            self.send_buffer()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a producer gets: where to write, and the token its evaluation must honour.
+pub struct Producer {
+    pub writer: ChunkWriter,
+    pub cancel: CancellationToken,
+}
+
+/// Maps an I/O error of the writer: a closed channel means the client left.
+pub fn write_error(e: io::Error) -> StoreError {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        StoreError::Cancelled
+    } else {
+        StoreError::Storage(e.to_string())
+    }
+}
+
+/// Runs `produce` on a blocking thread with the query deadline and concurrency limit, and turns
+/// what it writes into a response with `content_type`.
+pub async fn respond<F>(
+    state: &AppState,
+    content_type: String,
+    produce: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce(&mut Producer) -> Result<(), StoreError> + Send + 'static,
+{
+    let permit = match tokio::time::timeout(
+        state.config.query_timeout,
+        Arc::clone(&state.query_slots).acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            return Err(ApiError::Busy(
+                "every query slot stayed busy for the whole deadline".into(),
+            ));
+        }
+    };
+    let (tx, mut rx) = mpsc::channel::<Chunk>(4);
+    let cancel = CancellationToken::new();
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let deadline = state.config.query_timeout;
+
+    // The watchdog: cancels the evaluation at the deadline, or as soon as the client is gone.
+    let watchdog = {
+        let cancel = cancel.clone();
+        let timed_out = Arc::clone(&timed_out);
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(deadline) => {
+                    timed_out.store(true, Ordering::SeqCst);
+                }
+                () = tx.closed() => {}
+            }
+            cancel.cancel();
+        })
+    };
+
+    let secs = deadline.as_secs().max(1);
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut producer = Producer {
+            writer: ChunkWriter {
+                buffer: Vec::with_capacity(CHUNK_BYTES),
+                tx: tx.clone(),
+            },
+            cancel,
+        };
+        let result = produce(&mut producer).and_then(|()| {
+            if producer.writer.buffer.is_empty() {
+                Ok(())
+            } else {
+                producer.writer.send_buffer().map_err(write_error)
+            }
+        });
+        if let Err(error) = result {
+            let error = match error {
+                StoreError::Cancelled if timed_out.load(Ordering::SeqCst) => {
+                    StoreError::Deadline(secs)
+                }
+                other => other,
+            };
+            // Nobody may be listening any more; then there is no one to tell.
+            let _ = tx.blocking_send(Err(error));
+        }
+        watchdog.abort();
+    });
+
+    let first = match rx.recv().await {
+        Some(Err(error)) => return Err(error.into()),
+        Some(Ok(chunk)) => Some(chunk),
+        None => None,
+    };
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+        match rx.recv().await? {
+            Ok(chunk) => Some((Ok(chunk), rx)),
+            Err(error) => {
+                tracing::warn!("response cut short after it started: {error}");
+                Some((Err(io::Error::other(error.to_string())), rx))
+            }
+        }
+    });
+    let body = match first {
+        Some(first) => Body::from_stream(futures_util::StreamExt::chain(
+            futures_util::stream::iter([Ok::<_, io::Error>(first)]),
+            rest,
+        )),
+        None => Body::empty(),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::OK;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}

@@ -1,0 +1,373 @@
+//! The embedded backend: oxigraph's `Store`, on disk (RocksDB) or in memory.
+//!
+//! This is the only file that names oxigraph's `Store`. Writes are serialised by one mutex and
+//! each runs in one oxigraph transaction; readers never wait for writers (oxigraph reads from
+//! snapshots).
+
+use super::update::prepare_update;
+use super::{
+    Backend, Dataset, GraphTarget, QueryForm, QueryRequest, Stats, StoreError, StoreOptions,
+    WriteOp, WriteOutcome,
+};
+use crate::fetch::AllowListServiceHandler;
+use crate::guard::{self, Syntax};
+use crate::rdf::ParseLimits;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term};
+use oxigraph::sparql::{PreparedSparqlQuery, QueryResults, SparqlEvaluator};
+use oxigraph::store::{Store, Transaction};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Where the embedded store keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A RocksDB directory, created if missing.
+    Disk(PathBuf),
+    /// A throwaway in-memory store.
+    Memory,
+}
+
+pub struct EmbeddedStore {
+    store: Store,
+    options: StoreOptions,
+    limits: ParseLimits,
+    /// Serialises writes: one transaction at a time, so a write never fails on a conflict.
+    write_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore").finish_non_exhaustive()
+    }
+}
+
+impl EmbeddedStore {
+    pub fn open(
+        location: &StoreLocation,
+        options: StoreOptions,
+        limits: ParseLimits,
+    ) -> Result<Self, StoreError> {
+        let store = match location {
+            StoreLocation::Memory => Store::new()?,
+            StoreLocation::Disk(path) => open_on_disk(path)?,
+        };
+        Ok(Self {
+            store,
+            options,
+            limits,
+            write_lock: Mutex::new(()),
+        })
+    }
+
+    fn evaluator(&self) -> SparqlEvaluator {
+        SparqlEvaluator::new().with_default_service_handler(AllowListServiceHandler(Arc::clone(
+            &self.options.fetcher,
+        )))
+    }
+
+    /// Applies one write inside `tx`; the caller commits.
+    fn apply(&self, tx: &mut Transaction<'_>, op: WriteOp) -> Result<WriteOutcome, StoreError> {
+        let mut outcome = WriteOutcome::default();
+        match op {
+            WriteOp::Update {
+                update,
+                using,
+                cancel,
+            } => {
+                let update = prepare_update(&update, &using, &self.options.fetcher, self.limits)?;
+                let mut prepared = self
+                    .evaluator()
+                    .with_cancellation_token(cancel)
+                    .for_update(update);
+                // A WHERE clause with no USING reads the union of all graphs, as queries do.
+                for dataset in prepared.using_datasets_mut() {
+                    if dataset.is_default_dataset() {
+                        dataset.set_default_graph_as_union();
+                    }
+                }
+                prepared.on_transaction(tx).execute()?;
+            }
+            WriteOp::Insert { quads } => {
+                tx.extend(&quads);
+            }
+            WriteOp::AddToGraph { graph, quads } => {
+                outcome.graph_existed = graph_exists_in(tx, &graph)?;
+                if let GraphTarget::Named(name) = &graph {
+                    tx.insert_named_graph(name);
+                }
+                tx.extend(&quads);
+            }
+            WriteOp::ReplaceGraph { graph, quads } => {
+                outcome.graph_existed = graph_exists_in(tx, &graph)?;
+                tx.clear_graph(&graph.graph_name())?;
+                if let GraphTarget::Named(name) = &graph {
+                    tx.insert_named_graph(name);
+                }
+                tx.extend(&quads);
+            }
+            WriteOp::DropGraph { graph } => {
+                outcome.graph_existed = graph_exists_in(tx, &graph)?;
+                match &graph {
+                    GraphTarget::Default => tx.clear_graph(GraphNameRef::DefaultGraph)?,
+                    GraphTarget::Named(name) => {
+                        if !outcome.graph_existed {
+                            return Err(StoreError::GraphNotFound(name.as_str().to_owned()));
+                        }
+                        tx.remove_named_graph(name)?;
+                    }
+                }
+            }
+            WriteOp::ReplaceAll { quads } => {
+                tx.clear()?;
+                tx.extend(&quads);
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+fn graph_exists_in(tx: &Transaction<'_>, graph: &GraphTarget) -> Result<bool, StoreError> {
+    Ok(match graph {
+        GraphTarget::Default => true,
+        GraphTarget::Named(name) => tx.contains_named_graph(name)?,
+    })
+}
+
+#[cfg(feature = "rocksdb")]
+fn open_on_disk(path: &std::path::Path) -> Result<Store, StoreError> {
+    std::fs::create_dir_all(path).map_err(|e| {
+        StoreError::Storage(format!(
+            "cannot create the store at {}: {e}",
+            path.display()
+        ))
+    })?;
+    Store::open(path).map_err(|e| {
+        let detail = e.to_string();
+        // RocksDB reports a held LOCK file this way; say plainly what it means.
+        if detail.contains("lock") || detail.contains("LOCK") {
+            StoreError::Locked {
+                path: path.display().to_string(),
+                detail,
+            }
+        } else {
+            StoreError::Storage(format!(
+                "cannot open the store at {}: {detail}",
+                path.display()
+            ))
+        }
+    })
+}
+
+#[cfg(not(feature = "rocksdb"))]
+fn open_on_disk(path: &std::path::Path) -> Result<Store, StoreError> {
+    Err(StoreError::Storage(format!(
+        "cannot open {}: this build has no on-disk store (built without the `rocksdb` feature); \
+         use --memory",
+        path.display()
+    )))
+}
+
+impl Backend for EmbeddedStore {
+    fn query_form(&self, query: &str) -> Result<QueryForm, StoreError> {
+        guard::check_depth(
+            query.as_bytes(),
+            Syntax::SparqlOrTurtle,
+            self.limits.max_nesting,
+        )?;
+        Ok(match spargebra::SparqlParser::new().parse_query(query)? {
+            spargebra::Query::Select { .. } => QueryForm::Select,
+            spargebra::Query::Ask { .. } => QueryForm::Ask,
+            spargebra::Query::Construct { .. } => QueryForm::Construct,
+            spargebra::Query::Describe { .. } => QueryForm::Describe,
+        })
+    }
+
+    fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError> {
+        guard::check_depth(
+            request.query.as_bytes(),
+            Syntax::SparqlOrTurtle,
+            self.limits.max_nesting,
+        )?;
+        let mut prepared = self
+            .evaluator()
+            .with_cancellation_token(request.cancel.clone())
+            .parse_query(&request.query)?;
+        apply_dataset(&mut prepared, &request.dataset);
+        Ok(prepared.on_store(&self.store).execute()?)
+    }
+
+    fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| StoreError::Storage("a previous write panicked".into()))?;
+        let mut tx = self.store.start_transaction()?;
+        let outcome = self.apply(&mut tx, op)?;
+        // Dropping `tx` on any error above discards every change: the write is all or nothing.
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn bulk_load(
+        &self,
+        input: &mut dyn Read,
+        format: RdfFormat,
+        graph: Option<&NamedNode>,
+        on_progress: Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> Result<u64, StoreError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| StoreError::Storage("a previous write panicked".into()))?;
+        let mut parser = RdfParser::from_format(format).rename_blank_nodes();
+        if let Some(g) = graph {
+            parser = parser.without_named_graphs().with_default_graph(g.clone());
+        }
+        let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let progress_counter = Arc::clone(&counter);
+        let mut loader = self.store.bulk_loader().on_progress(move |n| {
+            progress_counter.store(n, std::sync::atomic::Ordering::Relaxed);
+            on_progress(n);
+        });
+        loader.load_from_reader(parser, input)?;
+        // Nothing is visible until this commit; a parse error above leaves the store untouched.
+        loader.commit()?;
+        Ok(counter.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn graph_exists(&self, graph: &GraphTarget) -> Result<bool, StoreError> {
+        Ok(match graph {
+            GraphTarget::Default => true,
+            GraphTarget::Named(name) => self.store.contains_named_graph(name)?,
+        })
+    }
+
+    fn dump(
+        &self,
+        graph: Option<&GraphTarget>,
+        format: RdfFormat,
+        out: &mut dyn Write,
+    ) -> Result<(), StoreError> {
+        let result = match graph {
+            Some(g) => self
+                .store
+                .dump_graph_to_writer(&g.graph_name(), format, out)
+                .map(|_| ()),
+            None => self.store.dump_to_writer(format, out).map(|_| ()),
+        };
+        result.map_err(|e| StoreError::Storage(e.to_string()))
+    }
+
+    fn len(&self) -> Result<usize, StoreError> {
+        Ok(self.store.len()?)
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.store.is_empty()?)
+    }
+
+    fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
+        let mut graphs = Vec::new();
+        for g in self.store.named_graphs() {
+            if let NamedOrBlankNode::NamedNode(n) = g? {
+                graphs.push(n);
+            }
+        }
+        graphs.sort();
+        Ok(graphs)
+    }
+
+    fn stats(&self, top: usize) -> Result<Stats, StoreError> {
+        let count = |query: &str| -> Result<Vec<(Option<Term>, usize)>, StoreError> {
+            let QueryResults::Solutions(solutions) = self
+                .evaluator()
+                .parse_query(query)?
+                .on_store(&self.store)
+                .execute()?
+            else {
+                return Err(StoreError::Storage(
+                    "statistics query returned no rows".into(),
+                ));
+            };
+            let mut rows = Vec::new();
+            for solution in solutions {
+                let solution = solution?;
+                let n = match solution.get("n") {
+                    Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
+                    _ => 0,
+                };
+                rows.push((solution.get("x").cloned(), n));
+            }
+            Ok(rows)
+        };
+        let named = |rows: Vec<(Option<Term>, usize)>| {
+            rows.into_iter()
+                .filter_map(|(t, n)| match t {
+                    Some(Term::NamedNode(node)) => Some((node, n)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut graphs: Vec<(Option<NamedNode>, usize)> = count(
+            "SELECT ?x (COUNT(*) AS ?n) WHERE { GRAPH ?x { ?s ?p ?o } } GROUP BY ?x ORDER BY ?x",
+        )?
+        .into_iter()
+        .filter_map(|(t, n)| match t {
+            Some(Term::NamedNode(node)) => Some((Some(node), n)),
+            _ => None,
+        })
+        .collect();
+        let default_graph = self
+            .store
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph))
+            .count();
+        if default_graph > 0 {
+            graphs.insert(0, (None, default_graph));
+        }
+        let classes = named(count(&format!(
+            "SELECT ?x (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?x }} }} \
+             GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT {top}"
+        ))?);
+        let predicates = named(count(&format!(
+            "SELECT ?x (COUNT(*) AS ?n) WHERE {{ {{ ?s ?x ?o }} UNION {{ GRAPH ?g {{ ?s ?x ?o }} }} }} \
+             GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT {top}"
+        ))?);
+        Ok(Stats {
+            triples: self.store.len()?,
+            graphs,
+            classes,
+            predicates,
+        })
+    }
+}
+
+/// Applies the protocol's dataset parameters. With none, a query that names no dataset itself
+/// sees the union of all graphs as its default graph.
+fn apply_dataset(prepared: &mut PreparedSparqlQuery, dataset: &Dataset) {
+    let spec = prepared.dataset_mut();
+    if dataset.is_unspecified() {
+        if spec.is_default_dataset() {
+            spec.set_default_graph_as_union();
+        }
+        return;
+    }
+    // The protocol's parameters take precedence over FROM and FROM NAMED (SPARQL 1.1 Protocol §2.1.4).
+    spec.set_default_graph(
+        dataset
+            .default_graphs
+            .iter()
+            .cloned()
+            .map(GraphName::from)
+            .collect(),
+    );
+    spec.set_available_named_graphs(
+        dataset
+            .named_graphs
+            .iter()
+            .cloned()
+            .map(NamedOrBlankNode::from)
+            .collect(),
+    );
+}

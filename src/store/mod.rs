@@ -1,0 +1,208 @@
+//! The store: the one interface every backend implements, and the one door for every write.
+//!
+//! Everything above this module (the server, the CLI) talks to a [`Backend`] and never names
+//! oxigraph's `Store`; the embedded backend in [`embedded`] is the only code that does.
+//! Writes arrive as a [`WriteOp`] and are applied by [`Backend::write`] in one transaction:
+//! either the whole operation is committed or the store is left exactly as it was.
+//! This module knows nothing of HTTP.
+
+mod embedded;
+mod error;
+mod update;
+
+pub use embedded::{EmbeddedStore, StoreLocation};
+pub use error::{Located, StoreError};
+pub use update::prepare_update;
+
+use crate::fetch::Fetcher;
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{GraphName, NamedNode, Quad};
+use oxigraph::sparql::{CancellationToken, QueryResults};
+use std::io::Write;
+use std::sync::Arc;
+
+/// The IRI namespace of everything dealgraph itself names (entities, graphs, ontology).
+pub const NAMESPACE: &str = "https://w3id.org/dealgraph/";
+
+/// Which graphs a query sees, as the SPARQL 1.1 Protocol's `default-graph-uri` and
+/// `named-graph-uri` parameters say.
+///
+/// With neither given, the default graph is the union of all graphs and every named graph is
+/// available, which is what users of a store holding one named graph per source expect.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dataset {
+    pub default_graphs: Vec<NamedNode>,
+    pub named_graphs: Vec<NamedNode>,
+}
+
+impl Dataset {
+    pub fn is_unspecified(&self) -> bool {
+        self.default_graphs.is_empty() && self.named_graphs.is_empty()
+    }
+}
+
+/// A SPARQL query ready to run: its text and the dataset the request named.
+#[derive(Clone)]
+pub struct QueryRequest {
+    pub query: String,
+    pub dataset: Dataset,
+    /// Checked by the evaluation between solutions: cancelling it stops the query at once.
+    pub cancel: CancellationToken,
+}
+
+/// What a SPARQL query returns, known before it is run, so content negotiation can answer
+/// 406 before any work is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryForm {
+    Select,
+    Ask,
+    Construct,
+    Describe,
+}
+
+impl QueryForm {
+    /// Solutions and booleans are SPARQL result sets; the other forms are RDF graphs.
+    pub fn returns_graph(self) -> bool {
+        matches!(self, Self::Construct | Self::Describe)
+    }
+}
+
+/// The graph an operation of the Graph Store Protocol addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphTarget {
+    Default,
+    Named(NamedNode),
+}
+
+impl GraphTarget {
+    pub fn graph_name(&self) -> GraphName {
+        match self {
+            Self::Default => GraphName::DefaultGraph,
+            Self::Named(n) => n.clone().into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for QueryRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryRequest")
+            .field("query", &self.query)
+            .field("dataset", &self.dataset)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every kind of write. Each is applied atomically by [`Backend::write`].
+pub enum WriteOp {
+    /// A SPARQL 1.1 Update, with the protocol's `using-graph-uri`/`using-named-graph-uri`.
+    Update {
+        update: String,
+        using: Dataset,
+        /// Stops the update's evaluation (its deadline); nothing is then written.
+        cancel: CancellationToken,
+    },
+    /// Adds quads (already parsed, each with its graph) to the store.
+    Insert { quads: Vec<Quad> },
+    /// Adds quads to one graph, creating it if needed (Graph Store Protocol POST).
+    AddToGraph {
+        graph: GraphTarget,
+        quads: Vec<Quad>,
+    },
+    /// Replaces the content of one graph (Graph Store Protocol PUT).
+    ReplaceGraph {
+        graph: GraphTarget,
+        quads: Vec<Quad>,
+    },
+    /// Removes one graph (Graph Store Protocol DELETE).
+    DropGraph { graph: GraphTarget },
+    /// Replaces the whole dataset (Graph Store Protocol PUT on the dataset with TriG/N-Quads).
+    ReplaceAll { quads: Vec<Quad> },
+}
+
+impl std::fmt::Debug for WriteOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, quads) = match self {
+            Self::Update { update, .. } => return write!(f, "Update({update:?})"),
+            Self::Insert { quads } => ("Insert", quads.len()),
+            Self::AddToGraph { quads, .. } => ("AddToGraph", quads.len()),
+            Self::ReplaceGraph { quads, .. } => ("ReplaceGraph", quads.len()),
+            Self::DropGraph { .. } => ("DropGraph", 0),
+            Self::ReplaceAll { quads } => ("ReplaceAll", quads.len()),
+        };
+        write!(f, "{kind}({quads} quads)")
+    }
+}
+
+/// What a write did, for the caller to report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOutcome {
+    /// For graph-level operations: whether the target graph existed before the write.
+    pub graph_existed: bool,
+}
+
+/// Counts a user reads to see what the store holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub triples: usize,
+    /// Each named graph with its number of triples; the default graph is listed as `None`.
+    pub graphs: Vec<(Option<NamedNode>, usize)>,
+    /// Classes by number of instances, most first.
+    pub classes: Vec<(NamedNode, usize)>,
+    /// Predicates by number of uses, most first.
+    pub predicates: Vec<(NamedNode, usize)>,
+}
+
+/// Options every backend honours.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// The only way a SPARQL `LOAD` or `SERVICE` reaches the network.
+    pub fetcher: Arc<Fetcher>,
+}
+
+/// The interface a storage backend implements. The embedded oxigraph store is one; a remote
+/// SPARQL engine reached over the standard protocols is the other.
+pub trait Backend: Send + Sync + std::fmt::Debug {
+    /// Parses a query far enough to know its form, reporting syntax errors with their position.
+    fn query_form(&self, query: &str) -> Result<QueryForm, StoreError>;
+
+    /// Runs a query. The results are lazy: evaluation happens as they are iterated, and stops
+    /// with [`StoreError::Cancelled`] once `request.cancel` is cancelled.
+    fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError>;
+
+    /// The one door for writes: applies `op` in one transaction, or changes nothing.
+    fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError>;
+
+    /// Loads a large input through the bulk path: parsed and committed at once, atomically.
+    /// `on_progress` is called from time to time with the number of quads loaded so far.
+    fn bulk_load(
+        &self,
+        input: &mut dyn std::io::Read,
+        format: RdfFormat,
+        graph: Option<&NamedNode>,
+        on_progress: Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> Result<u64, StoreError>;
+
+    /// Whether a named graph exists (the default graph always does).
+    fn graph_exists(&self, graph: &GraphTarget) -> Result<bool, StoreError>;
+
+    /// Serialises one graph (as a graph format) or, with `None`, the whole dataset (as a dataset
+    /// format) to `out`.
+    fn dump(
+        &self,
+        graph: Option<&GraphTarget>,
+        format: RdfFormat,
+        out: &mut dyn Write,
+    ) -> Result<(), StoreError>;
+
+    /// Number of quads in the whole store.
+    fn len(&self) -> Result<usize, StoreError>;
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.len()? == 0)
+    }
+
+    /// The named graphs present.
+    fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError>;
+
+    fn stats(&self, top: usize) -> Result<Stats, StoreError>;
+}
