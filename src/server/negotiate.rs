@@ -21,14 +21,9 @@ impl Format {
         }
     }
 
-    /// The `Content-Type` header value, with a charset for the text formats.
+    /// The `Content-Type` header value (oxigraph's media types carry a charset where needed).
     pub fn content_type(self) -> String {
-        match self {
-            Self::Results(QueryResultsFormat::Csv | QueryResultsFormat::Tsv) => {
-                format!("{}; charset=utf-8", self.media_type())
-            }
-            _ => self.media_type().to_owned(),
-        }
+        self.media_type().to_owned()
     }
 }
 

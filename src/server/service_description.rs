@@ -55,7 +55,6 @@ pub async fn respond(state: &AppState, headers: &HeaderMap) -> Result<Response, 
             sd("SPARQL11Update"),
         ),
         Triple::new(service.clone(), sd("feature"), sd("UnionDefaultGraph")),
-        Triple::new(service.clone(), sd("feature"), sd("BasicFederatedQuery")),
         Triple::new(
             service.clone(),
             sd("defaultEntailmentRegime"),
@@ -66,6 +65,13 @@ pub async fn respond(state: &AppState, headers: &HeaderMap) -> Result<Response, 
         Triple::new(dataset.clone(), sd("defaultGraph"), default_graph.clone()),
         Triple::new(default_graph, rdf::TYPE, sd("Graph")),
     ];
+    if state.config.federation {
+        triples.push(Triple::new(
+            service.clone(),
+            sd("feature"),
+            sd("BasicFederatedQuery"),
+        ));
+    }
     for name in [
         "SPARQL_Results_JSON",
         "SPARQL_Results_XML",

@@ -137,7 +137,11 @@ impl From<QueryEvaluationError> for StoreError {
         match e {
             QueryEvaluationError::Cancelled => Self::Cancelled,
             QueryEvaluationError::Dataset(e) => Self::Storage(e.to_string()),
-            QueryEvaluationError::Service(e) => Self::Remote(e.to_string()),
+            // Our SERVICE handler reports refusals as StoreError; keep them as they are.
+            QueryEvaluationError::Service(e) => match e.downcast::<StoreError>() {
+                Ok(e) => *e,
+                Err(e) => Self::Remote(e.to_string()),
+            },
             QueryEvaluationError::UnsupportedService(s) => Self::Refused(format!(
                 "SERVICE <{}> is not allowed: its host is not in the configured allow-list",
                 s.as_str()
@@ -154,7 +158,11 @@ impl From<UpdateEvaluationError> for StoreError {
             UpdateEvaluationError::Storage(e) => e.into(),
             UpdateEvaluationError::GraphParsing(e) => e.into(),
             UpdateEvaluationError::Service(e) => Self::Remote(e.to_string()),
-            UpdateEvaluationError::Unexpected(e) => Self::Storage(e.to_string()),
+            // A cancelled or otherwise failed WHERE clause arrives wrapped; unwrap it.
+            UpdateEvaluationError::Unexpected(e) => match e.downcast::<QueryEvaluationError>() {
+                Ok(e) => (*e).into(),
+                Err(e) => Self::Storage(e.to_string()),
+            },
             UpdateEvaluationError::UnsupportedService(s) => Self::Refused(format!(
                 "SERVICE <{}> is not allowed: its host is not in the configured allow-list",
                 s.as_str()

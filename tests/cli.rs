@@ -1,0 +1,289 @@
+//! The command line as a user meets it: exit codes, messages naming file, line and column,
+//! and a store that keeps its content across restarts and refuses a second writer.
+
+#![cfg(feature = "rocksdb")]
+
+mod common;
+
+use common::{TOKEN, client, dealgraph};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let output = dealgraph().args(args).output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn db_arg(dir: &tempfile::TempDir) -> String {
+    dir.path().join("db").display().to_string()
+}
+
+fn count(db: &str) -> u64 {
+    let (ok, out, err) = run(&[
+        "query",
+        "--db",
+        db,
+        "--format",
+        "csv",
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+    ]);
+    assert!(ok, "{err}");
+    out.lines().nth(1).unwrap().trim().parse().unwrap()
+}
+
+#[test]
+fn help_documents_every_command_and_the_environment() {
+    let (ok, out, _) = run(&["--help"]);
+    assert!(ok);
+    for command in ["serve", "load", "query", "update", "dump", "stats"] {
+        assert!(out.contains(command), "{command} missing from {out}");
+    }
+    let (_, serve, _) = run(&["serve", "--help"]);
+    for variable in [
+        "DEALGRAPH_BIND",
+        "DEALGRAPH_WRITE_TOKEN",
+        "DEALGRAPH_QUERY_TIMEOUT",
+        "DEALGRAPH_DB",
+        "DEALGRAPH_MAX_BODY_BYTES",
+    ] {
+        assert!(
+            serve.contains(variable),
+            "{variable} missing from serve --help"
+        );
+    }
+}
+
+#[test]
+fn load_query_update_dump_and_stats_on_a_store_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir);
+    let file = dir.path().join("extra.ttl");
+    std::fs::write(
+        &file,
+        "<http://e/lambda> <http://www.w3.org/2000/01/rdf-schema#label> \"Lambda\" .\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["load", "--db", &db, file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("1 triples into <https://w3id.org/dealgraph/graph/extra>"),
+        "{err}"
+    );
+
+    let (ok, out, _) = run(&[
+        "query",
+        "--db",
+        &db,
+        "SELECT ?l WHERE { <http://e/lambda> ?p ?l }",
+    ]);
+    assert!(ok);
+    assert_eq!(out, "?l\n\"Lambda\"\n");
+    // The article's graph was seeded into the new store on first open.
+    let (_, out, _) = run(&[
+        "query",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        "ASK { <https://w3id.org/dealgraph/id/coreweave> ?p ?o }",
+    ]);
+    assert!(out.contains("true"), "{out}");
+
+    let update = "INSERT DATA { GRAPH <http://e/g> { <http://e/lambda> <http://e/p> 1 } }";
+    let (ok, _, err) = run(&["update", "--db", &db, update]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = run(&[
+        "dump",
+        "--db",
+        &db,
+        "--graph",
+        "http://e/g",
+        "--format",
+        "nt",
+    ]);
+    assert!(ok);
+    assert_eq!(
+        out.trim(),
+        "<http://e/lambda> <http://e/p> \"1\"^^<http://www.w3.org/2001/XMLSchema#integer> ."
+    );
+    let (ok, out, _) = run(&["stats", "--db", &db]);
+    assert!(ok);
+    assert!(
+        out.contains("<https://w3id.org/dealgraph/graph/article>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("<https://w3id.org/dealgraph/graph/extra>"),
+        "{out}"
+    );
+    assert!(out.contains("classes (by instances):"));
+
+    let (ok, _, err) = run(&["dump", "--db", &db, "--format", "ttl"]);
+    assert!(!ok);
+    assert!(err.contains("cannot hold named graphs"), "{err}");
+}
+
+#[test]
+fn a_bad_file_names_its_line_and_column_and_loads_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir);
+    let before = count(&db);
+    let good = dir.path().join("good.nt");
+    std::fs::write(&good, "<http://e/a> <http://e/p> <http://e/o> .\n").unwrap();
+    let bad = dir.path().join("bad.ttl");
+    std::fs::write(
+        &bad,
+        "<http://e/b> <http://e/p> <http://e/o> .\n<http://e/c> <http://e/p> \"open .\n",
+    )
+    .unwrap();
+    for extra in [&[][..], &["--bulk-threshold", "0"][..]] {
+        let mut args = vec!["load", "--db", db.as_str(), bad.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let (ok, _, err) = run(&args);
+        assert!(!ok, "loading a bad file must fail");
+        assert!(err.contains(&format!("{}:2:", bad.display())), "{err}");
+        assert_eq!(
+            count(&db),
+            before,
+            "nothing of the bad file is stored ({extra:?})"
+        );
+    }
+    let (ok, _, err) = run(&[
+        "load",
+        "--db",
+        &db,
+        "--bulk-threshold",
+        "0",
+        good.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(count(&db), before + 1);
+    let (ok, _, err) = run(&["query", "--db", &db, "SELECT * WHERE {"]);
+    assert!(!ok);
+    assert!(err.contains("SPARQL syntax error"), "{err}");
+}
+
+#[test]
+fn gzipped_input_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir);
+    let path = dir.path().join("zipped.nt.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::default(),
+    );
+    encoder
+        .write_all(b"<http://e/z> <http://e/p> \"zipped\" .\n")
+        .unwrap();
+    encoder.finish().unwrap();
+    let (ok, _, err) = run(&["load", "--db", &db, path.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (_, out, _) = run(&[
+        "query",
+        "--db",
+        &db,
+        "SELECT ?o WHERE { GRAPH <https://w3id.org/dealgraph/graph/zipped> { ?s ?p ?o } }",
+    ]);
+    assert!(out.contains("\"zipped\""), "{out}");
+}
+
+/// A `dealgraph serve` process and the address it printed.
+struct Served {
+    child: Child,
+    base: String,
+}
+
+fn serve(db: &str) -> Served {
+    let mut child = dealgraph()
+        .args([
+            "serve",
+            "--db",
+            db,
+            "--bind",
+            "127.0.0.1:0",
+            "--write-token",
+            TOKEN,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("dealgraph listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    Served { child, base }
+}
+
+impl Served {
+    /// Sends SIGTERM and waits, with a deadline, for a clean exit.
+    fn stop(mut self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "graceful shutdown exits 0, got {status}");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_store_survives_a_restart_and_refuses_a_second_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir);
+    let first = serve(&db);
+    let put = client()
+        .put(format!("{}/store?graph=http://e/kept", first.base))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "text/turtle")
+        .body("<http://e/s> <http://e/p> \"kept\" .")
+        .send()
+        .unwrap();
+    assert_eq!(put.status(), 201);
+    let (ok, _, err) = run(&["stats", "--db", &db]);
+    assert!(!ok, "a second process must not open the store");
+    assert!(err.contains("in use by another process"), "{err}");
+    first.stop();
+
+    let second = serve(&db);
+    let got = client()
+        .get(format!("{}/store?graph=http://e/kept", second.base))
+        .header("Accept", "application/n-triples")
+        .send()
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(
+        got.text().unwrap().trim(),
+        "<http://e/s> <http://e/p> \"kept\" ."
+    );
+    second.stop();
+}

@@ -1,0 +1,205 @@
+//! Test support: a real dealgraph server on 127.0.0.1 (ephemeral port) over the real store,
+//! seeded from the repository's `ontology/` and `data/`, and helpers to drive the binary.
+
+#![allow(dead_code)]
+
+use dealgraph::rdf::ParseLimits;
+use dealgraph::server::{AppState, ServerConfig};
+use dealgraph::store::{Backend, EmbeddedStore, StoreLocation, StoreOptions};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const TOKEN: &str = "test-token-5f1c";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn seed_dirs() -> Vec<PathBuf> {
+    vec![repo().join("ontology"), repo().join("data")]
+}
+
+/// A running server; stopped when dropped.
+pub struct TestServer {
+    pub base: String,
+    pub store: Arc<dyn Backend>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// A server over a seeded in-memory store with a write token.
+    pub fn start() -> Self {
+        Self::with(|_| {})
+    }
+
+    pub fn with(configure: impl FnOnce(&mut Setup)) -> Self {
+        let mut setup = Setup {
+            config: ServerConfig {
+                write_token: Some(TOKEN.into()),
+                ..ServerConfig::default()
+            },
+            allow_hosts: Vec::new(),
+            seed: true,
+            location: StoreLocation::Memory,
+        };
+        configure(&mut setup);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let allow_hosts = setup
+            .allow_hosts
+            .iter()
+            .map(|h| h.replace("{port}", &port.to_string()))
+            .collect::<Vec<_>>();
+        setup.config.federation = !allow_hosts.is_empty();
+        let options = StoreOptions {
+            fetcher: Arc::new(dealgraph::fetch::Fetcher::new(
+                allow_hosts,
+                Duration::from_secs(10),
+                1024 * 1024,
+            )),
+        };
+        let store: Arc<dyn Backend> = Arc::new(
+            EmbeddedStore::open(&setup.location, options, ParseLimits::default())
+                .expect("open store"),
+        );
+        if setup.seed {
+            dealgraph::seed::seed_if_empty(store.as_ref(), &seed_dirs(), ParseLimits::default())
+                .expect("seed");
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(Arc::clone(&store), setup.config);
+        listener.set_nonblocking(true).unwrap();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                dealgraph::server::serve(listener, state, async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            store,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+pub struct Setup {
+    pub config: ServerConfig,
+    /// Hosts for the LOAD/SERVICE allow-list; `{port}` becomes the server's own port.
+    pub allow_hosts: Vec<String>,
+    pub seed: bool,
+    pub location: StoreLocation,
+}
+
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// The `error` object of a JSON error answer.
+pub fn error_of(response: reqwest::blocking::Response) -> (u16, String, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().expect("a JSON error body");
+    (
+        status,
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// Runs a SELECT and returns its SPARQL JSON answer.
+pub fn select(server: &TestServer, query: &str) -> serde_json::Value {
+    let response = client()
+        .post(server.url("/sparql"))
+        .header("Content-Type", "application/sparql-query")
+        .header("Accept", "application/sparql-results+json")
+        .body(query.to_owned())
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200, "query failed: {query}");
+    response.json().unwrap()
+}
+
+/// Values of one variable across the rows of a SPARQL JSON answer.
+pub fn column(results: &serde_json::Value, var: &str) -> Vec<String> {
+    results["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|row| row[var]["value"].as_str().map(str::to_owned))
+        .collect()
+}
+
+pub fn ask(server: &TestServer, query: &str) -> bool {
+    let response = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", query)])
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().unwrap();
+    body["boolean"].as_bool().unwrap()
+}
+
+pub fn count_triples(server: &TestServer) -> u64 {
+    let results = select(
+        server,
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+    );
+    column(&results, "n")[0].parse().unwrap()
+}
+
+/// The dealgraph binary, with the environment cleared of our variables.
+pub fn dealgraph() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dealgraph"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("DEALGRAPH_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RUST_LOG", "warn").env(
+        "DEALGRAPH_SEED_DIRS",
+        format!(
+            "{},{}",
+            repo().join("ontology").display(),
+            repo().join("data").display()
+        ),
+    );
+    command
+}
