@@ -7,12 +7,13 @@ use super::negotiate::{self, DATASET_OFFERS, Format, GRAPH_OFFERS};
 use super::stream;
 use super::{AppState, read_body, require_write};
 use crate::rdf::{self, Target};
-use crate::store::{GraphTarget, StoreError, WriteOp};
+use crate::store::{GraphTarget, NAMESPACE, StoreError, WriteOp};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::{GraphName, NamedNode};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What a request addresses.
 enum Addressed {
@@ -119,24 +120,28 @@ async fn write(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let store = state.store.clone();
     let limits = state.config.parse_limits;
-    let is_dataset = matches!(target, Addressed::Dataset);
+    // What the request writes to, once the body's format is known: a POST of a graph format to
+    // the store itself creates a new graph (GSP §5.5); a dataset format keeps its own graphs.
+    let mut created = None;
     let op = if method == Method::DELETE {
         match target {
             Addressed::Graph(graph) => WriteOp::DropGraph { graph },
             Addressed::Dataset => WriteOp::ReplaceAll { quads: Vec::new() },
         }
     } else {
-        let (format, parse_target) = match &target {
-            Addressed::Graph(graph) => (
-                negotiate::body_format(headers, GRAPH_OFFERS)?,
-                Target::Graph(graph.graph_name()),
-            ),
-            Addressed::Dataset => (
-                negotiate::body_format(headers, GRAPH_OFFERS)?,
-                Target::Dataset(GraphName::DefaultGraph),
-            ),
+        let format = negotiate::body_format(headers, GRAPH_OFFERS)?;
+        let target = match target {
+            Addressed::Dataset if method == Method::POST && !format.supports_datasets() => {
+                let graph = new_graph_name();
+                created = Some(graph.clone());
+                Addressed::Graph(GraphTarget::Named(graph))
+            }
+            other => other,
+        };
+        let parse_target = match &target {
+            Addressed::Graph(graph) => Target::Graph(graph.graph_name()),
+            Addressed::Dataset => Target::Dataset(GraphName::DefaultGraph),
         };
         let bytes = read_body(state, body, headers).await?;
         let quads = tokio::task::spawn_blocking(move || {
@@ -151,6 +156,8 @@ async fn write(
             (_, Addressed::Dataset) => WriteOp::Insert { quads },
         }
     };
+    let is_graph_op = !matches!(op, WriteOp::ReplaceAll { .. } | WriteOp::Insert { .. });
+    let store = state.store.clone();
     let outcome = tokio::task::spawn_blocking(move || store.write(op))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -160,11 +167,34 @@ async fn write(
             }
             other => other.into(),
         })?;
+    if let Some(graph) = created {
+        let location = format!(
+            "/store?graph={}",
+            url::form_urlencoded::byte_serialize(graph.as_str().as_bytes()).collect::<String>()
+        );
+        let mut response = StatusCode::CREATED.into_response();
+        response.headers_mut().insert(
+            header::LOCATION,
+            HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+        return Ok(response);
+    }
     // GSP §5.3 and §5.5: creating a graph answers 201, changing an existing one 204.
-    Ok(if outcome.graph_existed || is_dataset {
+    Ok(if outcome.graph_existed || !is_graph_op {
         StatusCode::NO_CONTENT
     } else {
         StatusCode::CREATED
     }
     .into_response())
+}
+
+/// A fresh graph name for a POST to the store itself, unique within this process and across
+/// restarts (time-based, with a counter for the same instant).
+fn new_graph_name() -> NamedNode {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    NamedNode::new_unchecked(format!("{NAMESPACE}graph/posted-{nanos:x}-{n}"))
 }
