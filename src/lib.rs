@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod fetch;
 pub mod guard;
+pub mod infer;
 pub mod rdf;
 pub mod seed;
 pub mod server;

@@ -63,9 +63,19 @@ impl Params {
     }
 
     fn dataset(&self, default_key: &str, named_key: &str) -> Result<Dataset, ApiError> {
+        let exclude_derived = match self.one("derived")? {
+            None | Some("true") => false,
+            Some("false") => true,
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!(
+                    "`derived` is `true` or `false`, got {other:?}"
+                )));
+            }
+        };
         Ok(Dataset {
             default_graphs: self.iris(default_key)?,
             named_graphs: self.iris(named_key)?,
+            exclude_derived,
         })
     }
 }

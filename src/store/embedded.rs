@@ -11,9 +11,10 @@ use super::{
 };
 use crate::fetch::AllowListServiceHandler;
 use crate::guard::{self, Syntax};
+use crate::infer;
 use crate::rdf::ParseLimits;
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term, Triple};
 use oxigraph::sparql::{PreparedSparqlQuery, QueryResults, SparqlEvaluator};
 use oxigraph::store::{Store, Transaction};
 use std::io::{Read, Write};
@@ -70,6 +71,16 @@ impl EmbeddedStore {
     /// Applies one write inside `tx`; the caller commits.
     fn apply(&self, tx: &mut Transaction<'_>, op: WriteOp) -> Result<WriteOutcome, StoreError> {
         let mut outcome = WriteOutcome::default();
+        if let WriteOp::AddToGraph { graph, .. }
+        | WriteOp::ReplaceGraph { graph, .. }
+        | WriteOp::DropGraph { graph } = &op
+            && *graph == GraphTarget::Named(infer::derived_graph())
+        {
+            return Err(StoreError::Refused(format!(
+                "<{}> is computed from the other graphs on every write; write to another graph",
+                infer::derived_graph().as_str()
+            )));
+        }
         match op {
             WriteOp::Update {
                 update,
@@ -125,6 +136,69 @@ impl EmbeddedStore {
             }
         }
         Ok(outcome)
+    }
+}
+
+/// The rules of [`infer`] run on a write's transaction through this.
+struct TxTarget<'a, 'b> {
+    tx: &'a mut Transaction<'b>,
+}
+
+impl TxTarget<'_, '_> {
+    fn run(&self, query: &str) -> Result<QueryResults<'_>, StoreError> {
+        let mut prepared = SparqlEvaluator::new().parse_query(query)?;
+        prepared.dataset_mut().set_default_graph_as_union();
+        Ok(prepared.on_transaction(self.tx).execute()?)
+    }
+}
+
+impl infer::RuleTarget for TxTarget<'_, '_> {
+    fn construct(&self, query: &str) -> Result<Vec<Triple>, StoreError> {
+        match self.run(query)? {
+            QueryResults::Graph(triples) => Ok(triples.collect::<Result<_, _>>()?),
+            _ => Err(StoreError::BadRequest(format!(
+                "a rule must be a CONSTRUCT: {query}"
+            ))),
+        }
+    }
+
+    fn select_column(&self, query: &str, variable: &str) -> Result<Vec<Term>, StoreError> {
+        let QueryResults::Solutions(solutions) = self.run(query)? else {
+            return Err(StoreError::Storage(format!("not a SELECT: {query}")));
+        };
+        let mut values = Vec::new();
+        for solution in solutions {
+            if let Some(term) = solution?.get(variable) {
+                values.push(term.clone());
+            }
+        }
+        Ok(values)
+    }
+
+    fn contains(&self, triple: &Triple) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .quads_for_pattern(
+                Some(triple.subject.as_ref()),
+                Some(triple.predicate.as_ref()),
+                Some(triple.object.as_ref()),
+                None,
+            )
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
+    fn clear_derived(&mut self) -> Result<(), StoreError> {
+        Ok(self.tx.clear_graph(&infer::derived_graph())?)
+    }
+
+    fn insert_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError> {
+        let graph = infer::derived_graph();
+        for triple in triples {
+            self.tx.insert(triple.as_ref().in_graph(&graph));
+        }
+        Ok(())
     }
 }
 
@@ -194,7 +268,24 @@ impl Backend for EmbeddedStore {
             .evaluator()
             .with_cancellation_token(request.cancel.clone())
             .parse_query(&request.query)?;
-        apply_dataset(&mut prepared, &request.dataset);
+        if request.dataset.is_unspecified() && request.dataset.exclude_derived {
+            // Every graph but the derived one, as the default graph and as the named graphs.
+            let derived = infer::derived_graph();
+            let graphs: Vec<NamedNode> = self
+                .named_graphs()?
+                .into_iter()
+                .filter(|g| *g != derived)
+                .collect();
+            let spec = prepared.dataset_mut();
+            let mut defaults: Vec<GraphName> = vec![GraphName::DefaultGraph];
+            defaults.extend(graphs.iter().cloned().map(GraphName::from));
+            spec.set_default_graph(defaults);
+            spec.set_available_named_graphs(
+                graphs.into_iter().map(NamedOrBlankNode::from).collect(),
+            );
+        } else {
+            apply_dataset(&mut prepared, &request.dataset);
+        }
         Ok(prepared.on_store(&self.store).execute()?)
     }
 
@@ -205,6 +296,7 @@ impl Backend for EmbeddedStore {
             .map_err(|_| StoreError::Storage("a previous write panicked".into()))?;
         let mut tx = self.store.start_transaction()?;
         let outcome = self.apply(&mut tx, op)?;
+        infer::recompute(&mut TxTarget { tx: &mut tx })?;
         // Dropping `tx` on any error above discards every change: the write is all or nothing.
         tx.commit()?;
         Ok(outcome)
@@ -234,6 +326,10 @@ impl Backend for EmbeddedStore {
         loader.load_from_reader(parser, input)?;
         // Nothing is visible until this commit; a parse error above leaves the store untouched.
         loader.commit()?;
+        // The bulk loader bypasses transactions, so the derived layer follows in one of its own.
+        let mut tx = self.store.start_transaction()?;
+        infer::recompute(&mut TxTarget { tx: &mut tx })?;
+        tx.commit()?;
         Ok(counter.load(std::sync::atomic::Ordering::Relaxed))
     }
 

@@ -33,6 +33,9 @@ pub const NAMESPACE: &str = "https://w3id.org/dealgraph/";
 pub struct Dataset {
     pub default_graphs: Vec<NamedNode>,
     pub named_graphs: Vec<NamedNode>,
+    /// Leaves the derived graph ([`crate::infer`]) out of an unspecified dataset, so a query
+    /// sees only what sources assert.
+    pub exclude_derived: bool,
 }
 
 impl Dataset {

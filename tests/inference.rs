@@ -1,0 +1,120 @@
+//! The derived layer over HTTP: company-to-company edges and superclass types appear with the
+//! facts that support them, vanish with them, can be left out of a query, and cannot be
+//! written by hand.
+
+mod common;
+
+use common::{TOKEN, TestServer, ask, client, error_of};
+
+const PREFIXES: &str = "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+PREFIX dgr: <https://w3id.org/dealgraph/id/>
+PREFIX schema: <http://schema.org/>
+";
+const DERIVED: &str = "https://w3id.org/dealgraph/graph/derived";
+
+fn q(body: &str) -> String {
+    format!("{PREFIXES}{body}")
+}
+
+fn update(server: &TestServer, text: &str) -> u16 {
+    client()
+        .post(server.url("/sparql"))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "application/sparql-update")
+        .body(q(text))
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn deal_nodes_yield_direct_edges_inverses_and_superclass_types() {
+    let server = TestServer::start();
+    for (what, body) in [
+        ("edge from the compute agreement", format!("ASK {{ GRAPH <{DERIVED}> {{ dgr:openai dg:buysComputeFrom dgr:coreweave }} }}")),
+        ("its inverse", format!("ASK {{ GRAPH <{DERIVED}> {{ dgr:coreweave dg:providesComputeTo dgr:openai }} }}")),
+        ("investment edge", "ASK { dgr:microsoft dg:investedIn dgr:openai . dgr:openai dg:hasInvestor dgr:microsoft }".to_owned()),
+        ("symmetric competition", "ASK { dgr:coreweave dg:competitorOf dgr:google-cloud . dgr:google-cloud dg:competitorOf dgr:coreweave }".to_owned()),
+        ("schema.org superclass type", "ASK { dgr:coreweave a schema:Organization }".to_owned()),
+    ] {
+        assert!(ask(&server, &q(&body)), "{what}");
+    }
+    // Asserted triples are not repeated in the derived graph.
+    assert!(!ask(
+        &server,
+        &q(&format!(
+            "ASK {{ GRAPH <{DERIVED}> {{ dgr:coreweave a dg:CloudProvider }} }}"
+        ))
+    ));
+}
+
+#[test]
+fn a_query_can_leave_the_derived_graph_out() {
+    let server = TestServer::start();
+    let edge = q("ASK { dgr:openai dg:buysComputeFrom dgr:coreweave }");
+    assert!(ask(&server, &edge));
+    let without: serde_json::Value = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", edge.as_str()), ("derived", "false")])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(without["boolean"], false);
+    let bad = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", "ASK {}"), ("derived", "maybe")])
+        .send()
+        .unwrap();
+    assert_eq!(error_of(bad).0, 400);
+}
+
+#[test]
+fn deleting_a_fact_removes_what_was_derived_from_it_and_adding_one_derives_again() {
+    let server = TestServer::start();
+    let edge = q("ASK { dgr:openai dg:buysComputeFrom dgr:coreweave }");
+    assert!(ask(&server, &edge));
+    assert_eq!(
+        update(
+            &server,
+            "DELETE WHERE { GRAPH ?g { dgr:openai-coreweave-compute-agreement ?p ?o } }"
+        ),
+        204
+    );
+    assert!(!ask(&server, &edge), "the derived edge goes with its deal");
+    assert!(!ask(
+        &server,
+        &q("ASK { dgr:coreweave dg:providesComputeTo dgr:openai }")
+    ));
+    let insert = "INSERT DATA { GRAPH <http://example.org/g> {
+        <http://example.org/deal> a dg:ComputeAgreement ; dg:customer dgr:openai ; dg:provider dgr:oracle } }";
+    assert_eq!(update(&server, insert), 204);
+    assert!(ask(
+        &server,
+        &q(
+            "ASK { dgr:openai dg:buysComputeFrom dgr:oracle . dgr:oracle dg:providesComputeTo dgr:openai }"
+        )
+    ));
+}
+
+#[test]
+fn the_derived_graph_holds_only_what_its_rules_produce() {
+    let server = TestServer::start();
+    let forged =
+        format!("INSERT DATA {{ GRAPH <{DERIVED}> {{ dgr:ibm dg:investedIn dgr:nvidia }} }}");
+    assert_eq!(update(&server, &forged), 204);
+    assert!(
+        !ask(&server, &q("ASK { dgr:ibm dg:investedIn dgr:nvidia }")),
+        "a hand-written derived triple does not survive"
+    );
+    let put = client()
+        .put(format!("{}?graph={DERIVED}", server.url("/store")))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "text/turtle")
+        .body("<http://e/a> <http://e/b> <http://e/c> .")
+        .send()
+        .unwrap();
+    let (status, code, message) = error_of(put);
+    assert_eq!((status, code.as_str()), (403, "refused"), "{message}");
+}
