@@ -52,7 +52,11 @@ pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = open_store(&args.store)?;
-    let config = args.server_config();
+    let mut config = args.server_config();
+    if let Some(dir) = args.queries_dir() {
+        config.examples = crate::examples::load(&dir)
+            .with_context(|| format!("reading the example queries in {}", dir.display()))?;
+    }
     if config.write_token.is_none() {
         tracing::info!("no write token configured: the service is read-only");
     }

@@ -144,9 +144,26 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub write_origins: Vec<String>,
+    /// Directory of example queries (`.rq`) offered at /queries. Defaults to `queries` in the
+    /// working directory, or in the source tree.
+    #[arg(long = "queries-dir", env = "DEALGRAPH_QUERIES_DIR")]
+    pub queries: Option<PathBuf>,
 }
 
 impl ServeArgs {
+    /// The example-query directory: as given, else `queries` here, else in the source tree.
+    pub fn queries_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.queries {
+            return Some(dir.clone());
+        }
+        [
+            PathBuf::from("queries"),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("queries"),
+        ]
+        .into_iter()
+        .find(|d| d.is_dir())
+    }
+
     pub fn server_config(&self) -> ServerConfig {
         ServerConfig {
             write_token: self.write_token.clone().filter(|t| !t.is_empty()),
@@ -159,6 +176,7 @@ impl ServeArgs {
             write_origins: self.write_origins.clone(),
             federation: !self.store.allow_remote_hosts.is_empty(),
             parse_limits: self.store.limits(),
+            examples: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod examples;
 pub mod fetch;
 pub mod guard;
 pub mod infer;

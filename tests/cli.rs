@@ -287,3 +287,75 @@ fn the_store_survives_a_restart_and_refuses_a_second_process() {
     );
     second.stop();
 }
+
+/// Bytes the process has read so far (Linux `/proc/PID/io`), to act at a known point of a load.
+fn bytes_read(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar: "))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+#[test]
+fn a_load_killed_mid_write_leaves_the_store_as_it_was_or_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir);
+    let before = count(&db);
+    let big = dir.path().join("big.nt");
+    let triples = 300_000u64;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    for i in 0..triples {
+        writeln!(file, "<http://e/s{i}> <http://e/p> \"value {i}\" .").unwrap();
+    }
+    file.flush().unwrap();
+    drop(file);
+    let size = std::fs::metadata(&big).unwrap().len();
+    // Through the bulk loader, then through one transaction.
+    for threshold in ["0", "100000000000"] {
+        let mut child = dealgraph()
+            .args([
+                "load",
+                "--db",
+                &db,
+                "--bulk-threshold",
+                threshold,
+                big.to_str().unwrap(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            // Half the input read: the write is under way.
+            if bytes_read(child.id()).is_some_and(|n| n >= size / 2) {
+                child.kill().unwrap();
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the load neither progressed nor ended"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.wait().unwrap();
+        let after = count(&db);
+        assert!(
+            after == before || after == before + triples,
+            "with --bulk-threshold {threshold}: {after} triples after, {before} before; a write is all or nothing"
+        );
+        if after != before {
+            // It finished before the kill; undo it for the next round.
+            let (ok, _, err) = run(&[
+                "update",
+                "--db",
+                &db,
+                "DROP GRAPH <https://w3id.org/dealgraph/graph/big>",
+            ]);
+            assert!(ok, "{err}");
+        }
+    }
+}

@@ -53,6 +53,8 @@ pub struct ServerConfig {
     /// Whether SERVICE may reach any host (the allow-list is not empty).
     pub federation: bool,
     pub parse_limits: ParseLimits,
+    /// The example-query library offered at `/queries`.
+    pub examples: Vec<crate::examples::Example>,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +70,7 @@ impl Default for ServerConfig {
             write_origins: Vec::new(),
             federation: false,
             parse_limits: ParseLimits::default(),
+            examples: Vec::new(),
         }
     }
 }
@@ -109,6 +112,9 @@ pub fn app(state: AppState) -> Router {
         .route("/query", sparql_route(Accepts::QueryOnly))
         .route("/update", sparql_route(Accepts::UpdateOnly))
         .route("/store", any(gsp::handle))
+        .route("/ontology", get(ontology))
+        .route("/queries", get(list_examples))
+        .route("/queries/{name}", get(example))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .fallback(|| async { ApiError::NotFound("nothing here; see / for the routes".into()) })
@@ -216,6 +222,57 @@ pub(crate) async fn read_body(
         }
         ApiError::BadRequest(format!("could not read the request body: {e}"))
     })
+}
+
+/// The ontology's IRI, `https://w3id.org/dealgraph/ontology`, dereferences here: every
+/// `ontology-*` graph as one RDF document, in the format the client accepts.
+async fn ontology(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let query = format!(
+        "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} \
+         FILTER(STRSTARTS(STR(?g), \"{}graph/ontology-\")) }}",
+        crate::store::NAMESPACE
+    );
+    sparql::run_query(&state, query, crate::store::Dataset::default(), &headers).await
+}
+
+async fn list_examples(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
+    let list: Vec<serde_json::Value> = state
+        .config
+        .examples
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "name": e.name,
+                "question": e.question,
+                "query": e.query,
+                "url": format!("/queries/{}", e.name),
+            })
+        })
+        .collect();
+    axum::Json(serde_json::json!({ "queries": list }))
+}
+
+async fn example(
+    State(state): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let name = name.strip_suffix(".rq").unwrap_or(&name);
+    let example = state
+        .config
+        .examples
+        .iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("no example query named {name:?}; see /queries"))
+        })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/sparql-query; charset=utf-8",
+        )],
+        example.query.clone(),
+    )
+        .into_response())
 }
 
 async fn ready(State(state): State<AppState>) -> Response {

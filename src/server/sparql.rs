@@ -200,6 +200,23 @@ pub async fn run_query(
     .await
 }
 
+/// Prefixes graph answers are written with, so Turtle and RDF/XML read well.
+const PREFIXES: &[(&str, &str)] = &[
+    ("dg", "https://w3id.org/dealgraph/ontology#"),
+    ("dgr", "https://w3id.org/dealgraph/id/"),
+    ("dgc", "https://w3id.org/dealgraph/certainty/"),
+    ("dgs", "https://w3id.org/dealgraph/status/"),
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("schema", "http://schema.org/"),
+    ("prov", "http://www.w3.org/ns/prov#"),
+    ("org", "http://www.w3.org/ns/org#"),
+    ("sh", "http://www.w3.org/ns/shacl#"),
+];
+
 /// Writes query results, refusing to pass `max_rows` rows or triples.
 fn serialize(
     results: QueryResults<'static>,
@@ -234,11 +251,13 @@ fn serialize(
                 .map_err(write_error)?;
         }
         (QueryResults::Graph(triples), Format::Rdf(f)) => {
-            let mut serializer = RdfSerializer::from_format(f)
-                .with_prefix("dg", "https://w3id.org/dealgraph/ontology#")
-                .and_then(|s| s.with_prefix("dgr", "https://w3id.org/dealgraph/id/"))
-                .map_err(|e| StoreError::Storage(e.to_string()))?
-                .for_writer(out);
+            let mut serializer = RdfSerializer::from_format(f);
+            for (prefix, iri) in PREFIXES {
+                serializer = serializer
+                    .with_prefix(*prefix, *iri)
+                    .map_err(|e| StoreError::Storage(e.to_string()))?;
+            }
+            let mut serializer = serializer.for_writer(out);
             for triple in triples {
                 let triple = triple?;
                 count()?;

@@ -39,6 +39,7 @@ impl TestServer {
         let mut setup = Setup {
             config: ServerConfig {
                 write_token: Some(TOKEN.into()),
+                examples: dealgraph::examples::load(&repo().join("queries")).expect("queries/"),
                 ..ServerConfig::default()
             },
             allow_hosts: Vec::new(),
