@@ -118,3 +118,86 @@ fn the_derived_graph_holds_only_what_its_rules_produce() {
     let (status, code, message) = error_of(put);
     assert_eq!((status, code.as_str()), (403, "refused"), "{message}");
 }
+
+/// Each built-in rule on its own, on a store holding only its premises.
+#[test]
+fn each_rdfs_and_owl_rl_rule_on_its_own() {
+    let cases = [
+        (
+            "rdfs9 subclass",
+            "ex:A rdfs:subClassOf ex:B . ex:B rdfs:subClassOf ex:C . ex:x a ex:A .",
+            "ex:x a ex:C",
+        ),
+        (
+            "rdfs7 subproperty",
+            "ex:p rdfs:subPropertyOf ex:q . ex:q rdfs:subPropertyOf ex:r . ex:x ex:p ex:y .",
+            "ex:x ex:r ex:y",
+        ),
+        (
+            "rdfs2 domain",
+            "ex:p rdfs:domain ex:D . ex:x ex:p ex:y .",
+            "ex:x a ex:D",
+        ),
+        (
+            "rdfs3 range",
+            "ex:p rdfs:range ex:R . ex:x ex:p ex:y .",
+            "ex:y a ex:R",
+        ),
+        (
+            "prp-inv1 inverse",
+            "ex:p owl:inverseOf ex:q . ex:x ex:p ex:y .",
+            "ex:y ex:q ex:x",
+        ),
+        (
+            "prp-inv2 inverse",
+            "ex:p owl:inverseOf ex:q . ex:x ex:q ex:y .",
+            "ex:y ex:p ex:x",
+        ),
+        (
+            "prp-symp symmetric",
+            "ex:p a owl:SymmetricProperty . ex:x ex:p ex:y .",
+            "ex:y ex:p ex:x",
+        ),
+        (
+            "prp-trp transitive",
+            "ex:p a owl:TransitiveProperty . ex:x ex:p ex:y . ex:y ex:p ex:z . ex:z ex:p ex:w .",
+            "ex:x ex:p ex:w",
+        ),
+        (
+            "rules chain: a subproperty of a symmetric property",
+            "ex:p rdfs:subPropertyOf ex:q . ex:q a owl:SymmetricProperty . ex:x ex:p ex:y .",
+            "ex:y ex:q ex:x",
+        ),
+    ];
+    let prefixes = "@prefix ex: <http://example.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+";
+    for (rule, premises, conclusion) in cases {
+        let server = TestServer::with(|s| s.seed = false);
+        let put = client()
+            .put(server.url("/store?graph=http://example.org/premises"))
+            .bearer_auth(TOKEN)
+            .header("Content-Type", "text/turtle")
+            .body(format!("{prefixes}{premises}"))
+            .send()
+            .unwrap();
+        assert_eq!(put.status(), 201, "{rule}");
+        let query = format!(
+            "PREFIX ex: <http://example.org/> PREFIX owl: <http://www.w3.org/2002/07/owl#> \
+             ASK {{ GRAPH <{DERIVED}> {{ {conclusion} }} }}"
+        );
+        assert!(ask(&server, &query), "{rule}: {conclusion} not derived");
+        // Without its premises the conclusion goes.
+        let drop = client()
+            .delete(server.url("/store?graph=http://example.org/premises"))
+            .bearer_auth(TOKEN)
+            .send()
+            .unwrap();
+        assert_eq!(drop.status(), 204);
+        assert!(
+            !ask(&server, &query),
+            "{rule}: {conclusion} outlived its premises"
+        );
+    }
+}
