@@ -3,6 +3,7 @@
 
 use crate::config::{
     Cli, Command, DumpArgs, LoadArgs, QueryArgs, ServeArgs, StatsArgs, StoreArgs, UpdateArgs,
+    ValidateArgs,
 };
 use crate::rdf::{self, Target};
 use crate::seed;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Update(args) => update(args),
         Command::Dump(args) => dump(args),
         Command::Stats(args) => stats(args),
+        Command::Validate(args) => validate(args),
     }
 }
 
@@ -109,23 +111,32 @@ fn in_file(path: &Path, error: StoreError) -> anyhow::Error {
     }
 }
 
-fn load(args: LoadArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.store)?;
-    let explicit_format = args
-        .format
-        .as_deref()
-        .map(|f| rdf::format_from_name(f).ok_or_else(|| anyhow!("unknown format {f:?}")))
-        .transpose()?;
-    let graph = args
-        .graph
-        .as_deref()
-        .map(|g| NamedNode::new(g).map_err(|e| anyhow!("--graph must be an absolute IRI: {e}")))
-        .transpose()?;
-    for path in &args.files {
+/// The files' common options: an explicit format and a target graph, both optional.
+struct FileOptions {
+    format: Option<RdfFormat>,
+    graph: Option<NamedNode>,
+}
+
+impl FileOptions {
+    fn new(format: Option<&str>, graph: Option<&str>) -> anyhow::Result<Self> {
+        Ok(Self {
+            format: format
+                .map(|f| rdf::format_from_name(f).ok_or_else(|| anyhow!("unknown format {f:?}")))
+                .transpose()?,
+            graph: graph
+                .map(|g| {
+                    NamedNode::new(g).map_err(|e| anyhow!("--graph must be an absolute IRI: {e}"))
+                })
+                .transpose()?,
+        })
+    }
+
+    /// The file's format, whether it is gzipped, and the graph it goes into.
+    fn resolve(&self, path: &Path) -> anyhow::Result<(RdfFormat, bool, NamedNode)> {
         let (detected, gzipped) = match rdf::format_from_path(path) {
             Some(found) => found,
             None => (
-                explicit_format.ok_or_else(|| {
+                self.format.ok_or_else(|| {
                     anyhow!(
                         "{}: cannot tell the format from the name; give --format",
                         path.display()
@@ -134,8 +145,32 @@ fn load(args: LoadArgs) -> anyhow::Result<()> {
                 path.extension().is_some_and(|e| e == "gz"),
             ),
         };
-        let format = explicit_format.unwrap_or(detected);
-        let target_graph = graph.clone().unwrap_or_else(|| seed::graph_for(path));
+        let graph = self.graph.clone().unwrap_or_else(|| seed::graph_for(path));
+        Ok((self.format.unwrap_or(detected), gzipped, graph))
+    }
+
+    /// Reads and parses a whole file; a dataset format keeps its graphs unless --graph is given.
+    fn parse(
+        &self,
+        path: &Path,
+        limits: rdf::ParseLimits,
+    ) -> anyhow::Result<Vec<oxigraph::model::Quad>> {
+        let (format, _, graph) = self.resolve(path)?;
+        let bytes = seed::read_maybe_gzipped(path).map_err(|e| in_file(path, e))?;
+        let target = if format.supports_datasets() && self.graph.is_none() {
+            Target::Dataset(GraphName::NamedNode(graph))
+        } else {
+            Target::Graph(GraphName::NamedNode(graph))
+        };
+        rdf::parse(&bytes, format, &target, None, limits).map_err(|e| in_file(path, e))
+    }
+}
+
+fn load(args: LoadArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store)?;
+    let options = FileOptions::new(args.format.as_deref(), args.graph.as_deref())?;
+    for path in &args.files {
+        let (format, gzipped, target_graph) = options.resolve(path)?;
         let size = std::fs::metadata(path)
             .with_context(|| format!("{}: cannot read", path.display()))?
             .len();
@@ -143,14 +178,7 @@ fn load(args: LoadArgs) -> anyhow::Result<()> {
         let count = if size > args.bulk_threshold {
             bulk_load(store.as_ref(), path, gzipped, format, &target_graph)?
         } else {
-            let bytes = seed::read_maybe_gzipped(path).map_err(|e| in_file(path, e))?;
-            let target = if format.supports_datasets() && graph.is_none() {
-                Target::Dataset(GraphName::NamedNode(target_graph.clone()))
-            } else {
-                Target::Graph(GraphName::NamedNode(target_graph.clone()))
-            };
-            let quads = rdf::parse(&bytes, format, &target, None, args.store.limits())
-                .map_err(|e| in_file(path, e))?;
+            let quads = options.parse(path, args.store.limits())?;
             let count = quads.len() as u64;
             store
                 .write(WriteOp::Insert { quads })
@@ -166,6 +194,32 @@ fn load(args: LoadArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Checks files against the shapes, together with what the store holds, and writes nothing.
+fn validate(args: ValidateArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store)?;
+    let options = FileOptions::new(args.format.as_deref(), args.graph.as_deref())?;
+    let mut quads = Vec::new();
+    for path in &args.files {
+        quads.extend(options.parse(path, args.store.limits())?);
+    }
+    let names = args
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let report = store
+        .check(WriteOp::Insert { quads })
+        .map_err(|e| anyhow!("{names}: {e}"))?;
+    if report.conforms() {
+        println!("{names}: conforms to the shapes");
+        Ok(())
+    } else {
+        print!("{report}");
+        bail!("{names}: {} SHACL violation(s)", report.results.len())
+    }
 }
 
 fn bulk_load(

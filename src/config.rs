@@ -33,6 +33,9 @@ pub enum Command {
     Dump(DumpArgs),
     /// Print what the store holds: triples, graphs, classes and top predicates.
     Stats(StatsArgs),
+    /// Check RDF files against the SHACL shapes, together with what the store holds, without
+    /// writing anything. Exits non-zero with the violations when there are any.
+    Validate(ValidateArgs),
 }
 
 /// Where the store is and how it treats its input; shared by every command.
@@ -198,6 +201,21 @@ pub struct LoadArgs {
     /// once, atomically, with a progress bar); smaller ones through one transaction.
     #[arg(long, env = "DEALGRAPH_BULK_THRESHOLD", default_value_t = 64 * 1024 * 1024)]
     pub bulk_threshold: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Check every file as if loaded into this named graph.
+    #[arg(long)]
+    pub graph: Option<String>,
+    /// The format, when the file name does not tell.
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -14,3 +14,4 @@ pub mod rdf;
 pub mod seed;
 pub mod server;
 pub mod store;
+pub mod validate;

@@ -88,7 +88,11 @@ fn deleting_a_fact_removes_what_was_derived_from_it_and_adding_one_derives_again
         &q("ASK { dgr:coreweave dg:providesComputeTo dgr:openai }")
     ));
     let insert = "INSERT DATA { GRAPH <http://example.org/g> {
-        <http://example.org/deal> a dg:ComputeAgreement ; dg:customer dgr:openai ; dg:provider dgr:oracle } }";
+        <http://example.org/deal> a dg:ComputeAgreement ; dg:customer dgr:openai ; dg:provider dgr:oracle ;
+            <http://www.w3.org/ns/prov#wasDerivedFrom> <http://example.org/source> ;
+            dg:quote \"OpenAI buys compute from Oracle\" ; dg:certainty <https://w3id.org/dealgraph/certainty/stated> .
+        <http://example.org/source> a dg:SourceDocument ;
+            <http://www.w3.org/2000/01/rdf-schema#label> \"A test source\" } }";
     assert_eq!(update(&server, insert), 204);
     assert!(ask(
         &server,

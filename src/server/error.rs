@@ -58,7 +58,9 @@ impl ApiError {
                 | StoreError::UpdateFailed(_) => StatusCode::BAD_REQUEST,
                 StoreError::Refused(_) => StatusCode::FORBIDDEN,
                 StoreError::GraphNotFound(_) => StatusCode::NOT_FOUND,
-                StoreError::ResultTooLarge(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                StoreError::ResultTooLarge(_) | StoreError::Invalid(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
                 StoreError::Remote(_) => StatusCode::BAD_GATEWAY,
                 StoreError::Deadline(_) | StoreError::Cancelled | StoreError::Locked { .. } => {
                     StatusCode::SERVICE_UNAVAILABLE
@@ -90,6 +92,7 @@ impl ApiError {
                 StoreError::Refused(_) => "refused",
                 StoreError::GraphNotFound(_) => "graph_not_found",
                 StoreError::ResultTooLarge(_) => "result_too_large",
+                StoreError::Invalid(_) => "shacl_violation",
                 StoreError::Remote(_) => "remote_failed",
                 StoreError::Deadline(_) => "query_timeout",
                 StoreError::Cancelled => "cancelled",
@@ -127,13 +130,30 @@ impl IntoResponse for ApiError {
             // The one place a 5xx is logged, inside the request's span.
             tracing::error!(code = self.code(), "{self}");
         }
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "error": {
                 "status": status.as_u16(),
                 "code": self.code(),
                 "message": self.public_message(),
             }
         });
+        if let Self::Store(StoreError::Invalid(report)) = &self {
+            // Each violation with its focus node, path and rule, for clients to act on.
+            body["error"]["violations"] = report
+                .results
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "focusNode": r.focus.to_string(),
+                        "path": r.path.as_ref().map(|p| if r.inverse { format!("^{p}") } else { p.to_string() }),
+                        "value": r.value.as_ref().map(ToString::to_string),
+                        "constraint": r.component.as_str(),
+                        "shape": r.shape.to_string(),
+                        "message": r.message,
+                    })
+                })
+                .collect();
+        }
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         match self {

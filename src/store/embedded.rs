@@ -13,9 +13,10 @@ use crate::fetch::AllowListServiceHandler;
 use crate::guard::{self, Syntax};
 use crate::infer;
 use crate::rdf::ParseLimits;
+use crate::validate::{self, Shapes, ValidationReport};
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term, Triple};
-use oxigraph::sparql::{PreparedSparqlQuery, QueryResults, SparqlEvaluator};
+use oxigraph::model::{Graph, GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term, Triple};
+use oxigraph::sparql::{PreparedSparqlQuery, QueryResults, QuerySolution, SparqlEvaluator};
 use oxigraph::store::{Store, Transaction};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -139,22 +140,51 @@ impl EmbeddedStore {
     }
 }
 
+/// Validates a write's transaction against the shapes it holds in the shapes graph (none there:
+/// nothing to check), over the union of all its graphs, derived ones included.
+fn check_shapes(tx: &Transaction<'_>) -> Result<ValidationReport, StoreError> {
+    let shapes_graph = super::shapes_graph();
+    let mut shapes = Graph::new();
+    for quad in tx.quads_for_pattern(None, None, None, Some(shapes_graph.as_ref().into())) {
+        shapes.insert(&Triple::from(quad?));
+    }
+    if shapes.is_empty() {
+        return Ok(ValidationReport::default());
+    }
+    Shapes::from_graph(&shapes)?.validate(&TxSelect { tx })
+}
+
+/// SHACL's queries run on a write's transaction through this.
+struct TxSelect<'a, 'b> {
+    tx: &'a Transaction<'b>,
+}
+
+impl validate::SelectSource for TxSelect<'_, '_> {
+    fn select(&self, query: &str) -> Result<Vec<QuerySolution>, StoreError> {
+        match query_union(self.tx, query)? {
+            QueryResults::Solutions(solutions) => Ok(solutions.collect::<Result<_, _>>()?),
+            _ => Err(StoreError::Storage(
+                "a validation query is not a SELECT".into(),
+            )),
+        }
+    }
+}
+
+/// Runs one of our own queries (rules, shapes) on a transaction, over the union of its graphs.
+fn query_union<'a>(tx: &'a Transaction<'_>, query: &str) -> Result<QueryResults<'a>, StoreError> {
+    let mut prepared = SparqlEvaluator::new().parse_query(query)?;
+    prepared.dataset_mut().set_default_graph_as_union();
+    Ok(prepared.on_transaction(tx).execute()?)
+}
+
 /// The rules of [`infer`] run on a write's transaction through this.
 struct TxTarget<'a, 'b> {
     tx: &'a mut Transaction<'b>,
 }
 
-impl TxTarget<'_, '_> {
-    fn run(&self, query: &str) -> Result<QueryResults<'_>, StoreError> {
-        let mut prepared = SparqlEvaluator::new().parse_query(query)?;
-        prepared.dataset_mut().set_default_graph_as_union();
-        Ok(prepared.on_transaction(self.tx).execute()?)
-    }
-}
-
 impl infer::RuleTarget for TxTarget<'_, '_> {
     fn construct(&self, query: &str) -> Result<Vec<Triple>, StoreError> {
-        match self.run(query)? {
+        match query_union(self.tx, query)? {
             QueryResults::Graph(triples) => Ok(triples.collect::<Result<_, _>>()?),
             _ => Err(StoreError::BadRequest(format!(
                 "a rule must be a CONSTRUCT: {query}"
@@ -163,7 +193,7 @@ impl infer::RuleTarget for TxTarget<'_, '_> {
     }
 
     fn select_column(&self, query: &str, variable: &str) -> Result<Vec<Term>, StoreError> {
-        let QueryResults::Solutions(solutions) = self.run(query)? else {
+        let QueryResults::Solutions(solutions) = query_union(self.tx, query)? else {
             return Err(StoreError::Storage(format!("not a SELECT: {query}")));
         };
         let mut values = Vec::new();
@@ -297,9 +327,25 @@ impl Backend for EmbeddedStore {
         let mut tx = self.store.start_transaction()?;
         let outcome = self.apply(&mut tx, op)?;
         infer::recompute(&mut TxTarget { tx: &mut tx })?;
+        let report = check_shapes(&tx)?;
+        if !report.conforms() {
+            return Err(StoreError::Invalid(Box::new(report)));
+        }
         // Dropping `tx` on any error above discards every change: the write is all or nothing.
         tx.commit()?;
         Ok(outcome)
+    }
+
+    fn check(&self, op: WriteOp) -> Result<ValidationReport, StoreError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| StoreError::Storage("a previous write panicked".into()))?;
+        let mut tx = self.store.start_transaction()?;
+        self.apply(&mut tx, op)?;
+        infer::recompute(&mut TxTarget { tx: &mut tx })?;
+        // The transaction is dropped, never committed: checking writes nothing.
+        check_shapes(&tx)
     }
 
     fn bulk_load(

@@ -48,6 +48,9 @@ pub enum StoreError {
     /// The request's own parameters contradict each other or the protocol.
     #[error("{0}")]
     BadRequest(String),
+    /// The write would leave data that violates the SHACL shapes; nothing was written.
+    #[error("the write was refused: {n} SHACL violation(s)\n{report}", n = .0.results.len(), report = .0)]
+    Invalid(Box<crate::validate::ValidationReport>),
     /// A named graph that the operation needs does not exist.
     #[error("graph <{0}> does not exist")]
     GraphNotFound(String),

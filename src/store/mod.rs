@@ -24,6 +24,11 @@ use std::sync::Arc;
 /// The IRI namespace of everything dealgraph itself names (entities, graphs, ontology).
 pub const NAMESPACE: &str = "https://w3id.org/dealgraph/";
 
+/// The named graph whose SHACL shapes every write is validated against (`ontology/shapes.ttl`).
+pub fn shapes_graph() -> NamedNode {
+    NamedNode::new_unchecked(format!("{NAMESPACE}graph/ontology-shapes"))
+}
+
 /// Which graphs a query sees, as the SPARQL 1.1 Protocol's `default-graph-uri` and
 /// `named-graph-uri` parameters say.
 ///
@@ -172,8 +177,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// with [`StoreError::Cancelled`] once `request.cancel` is cancelled.
     fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError>;
 
-    /// The one door for writes: applies `op` in one transaction, or changes nothing.
+    /// The one door for writes: applies `op` in one transaction, recomputes the derived graph,
+    /// validates the result against the SHACL shapes, and commits; on any error it changes
+    /// nothing ([`StoreError::Invalid`] carries the violations).
     fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError>;
+
+    /// Does everything [`Backend::write`] does but commit, and returns the validation report.
+    fn check(&self, op: WriteOp) -> Result<crate::validate::ValidationReport, StoreError>;
 
     /// Loads a large input through the bulk path: parsed and committed at once, atomically.
     /// `on_progress` is called from time to time with the number of quads loaded so far.
