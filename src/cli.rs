@@ -171,11 +171,8 @@ fn load(args: LoadArgs) -> anyhow::Result<()> {
     let options = FileOptions::new(args.format.as_deref(), args.graph.as_deref())?;
     for path in &args.files {
         let (format, gzipped, target_graph) = options.resolve(path)?;
-        let size = std::fs::metadata(path)
-            .with_context(|| format!("{}: cannot read", path.display()))?
-            .len();
         let started = Instant::now();
-        let count = if size > args.bulk_threshold {
+        let count = if args.bulk {
             bulk_load(store.as_ref(), path, gzipped, format, &target_graph)?
         } else {
             let quads = options.parse(path, args.store.limits())?;

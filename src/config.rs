@@ -197,10 +197,11 @@ pub struct LoadArgs {
     /// The format, when the file name does not tell (ttl, nt, rdf, jsonld, trig, nq, or a media type).
     #[arg(long)]
     pub format: Option<String>,
-    /// Files larger than this many bytes go through the bulk loader (parsed and committed at
-    /// once, atomically, with a progress bar); smaller ones through one transaction.
-    #[arg(long, env = "DEALGRAPH_BULK_THRESHOLD", default_value_t = 64 * 1024 * 1024)]
-    pub bulk_threshold: u64,
+    /// Load through oxigraph's bulk loader: much faster for large files, committed at once
+    /// (atomically) with a progress bar, and the derived graph recomputed after; but the data
+    /// is not checked against the SHACL shapes, so check such files first with `validate`.
+    #[arg(long)]
+    pub bulk: bool,
 }
 
 #[derive(Debug, Args)]

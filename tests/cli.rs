@@ -141,7 +141,7 @@ fn a_bad_file_names_its_line_and_column_and_loads_nothing() {
         "<http://e/b> <http://e/p> <http://e/o> .\n<http://e/c> <http://e/p> \"open .\n",
     )
     .unwrap();
-    for extra in [&[][..], &["--bulk-threshold", "0"][..]] {
+    for extra in [&[][..], &["--bulk"][..]] {
         let mut args = vec!["load", "--db", db.as_str(), bad.to_str().unwrap()];
         args.extend_from_slice(extra);
         let (ok, _, err) = run(&args);
@@ -153,14 +153,7 @@ fn a_bad_file_names_its_line_and_column_and_loads_nothing() {
             "nothing of the bad file is stored ({extra:?})"
         );
     }
-    let (ok, _, err) = run(&[
-        "load",
-        "--db",
-        &db,
-        "--bulk-threshold",
-        "0",
-        good.to_str().unwrap(),
-    ]);
+    let (ok, _, err) = run(&["load", "--db", &db, "--bulk", good.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert_eq!(count(&db), before + 1);
     let (ok, _, err) = run(&["query", "--db", &db, "SELECT * WHERE {"]);
@@ -311,16 +304,13 @@ fn a_load_killed_mid_write_leaves_the_store_as_it_was_or_whole() {
     drop(file);
     let size = std::fs::metadata(&big).unwrap().len();
     // Through the bulk loader, then through one transaction.
-    for threshold in ["0", "100000000000"] {
+    for bulk in [true, false] {
+        let mut args = vec!["load", "--db", db.as_str(), big.to_str().unwrap()];
+        if bulk {
+            args.push("--bulk");
+        }
         let mut child = dealgraph()
-            .args([
-                "load",
-                "--db",
-                &db,
-                "--bulk-threshold",
-                threshold,
-                big.to_str().unwrap(),
-            ])
+            .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -332,7 +322,7 @@ fn a_load_killed_mid_write_leaves_the_store_as_it_was_or_whole() {
             }
             // The bulk loader writes as it reads: half the input read, it is mid-write. The
             // transactional path reads the whole file first, then parses, validates, commits.
-            let point = if threshold == "0" { size / 2 } else { size };
+            let point = if bulk { size / 2 } else { size };
             if bytes_read(child.id()).is_some_and(|n| n >= point) {
                 child.kill().unwrap();
                 break;
@@ -347,7 +337,7 @@ fn a_load_killed_mid_write_leaves_the_store_as_it_was_or_whole() {
         let after = count(&db);
         assert!(
             after == before || after == before + triples,
-            "with --bulk-threshold {threshold}: {after} triples after, {before} before; a write is all or nothing"
+            "bulk {bulk}: {after} triples after, {before} before; a write is all or nothing"
         );
         if after != before {
             // It finished before the kill; undo it for the next round.
