@@ -2,8 +2,8 @@
 //! thing, and returns an error whose chain names the file, line and column at fault.
 
 use crate::config::{
-    Cli, Command, DumpArgs, LoadArgs, QueryArgs, ServeArgs, StatsArgs, StoreArgs, UpdateArgs,
-    ValidateArgs,
+    Cli, Command, DumpArgs, InputArgs, LoadArgs, QueryArgs, ServeArgs, StatsArgs, StoreArgs,
+    UpdateArgs, ValidateArgs,
 };
 use crate::rdf::{self, Target};
 use crate::seed;
@@ -118,12 +118,16 @@ struct FileOptions {
 }
 
 impl FileOptions {
-    fn new(format: Option<&str>, graph: Option<&str>) -> anyhow::Result<Self> {
+    fn new(input: &InputArgs) -> anyhow::Result<Self> {
         Ok(Self {
-            format: format
+            format: input
+                .format
+                .as_deref()
                 .map(|f| rdf::format_from_name(f).ok_or_else(|| anyhow!("unknown format {f:?}")))
                 .transpose()?,
-            graph: graph
+            graph: input
+                .graph
+                .as_deref()
                 .map(|g| {
                     NamedNode::new(g).map_err(|e| anyhow!("--graph must be an absolute IRI: {e}"))
                 })
@@ -168,8 +172,8 @@ impl FileOptions {
 
 fn load(args: LoadArgs) -> anyhow::Result<()> {
     let store = open_store(&args.store)?;
-    let options = FileOptions::new(args.format.as_deref(), args.graph.as_deref())?;
-    for path in &args.files {
+    let options = FileOptions::new(&args.input)?;
+    for path in &args.input.files {
         let (format, gzipped, target_graph) = options.resolve(path)?;
         let started = Instant::now();
         let count = if args.bulk {
@@ -196,12 +200,13 @@ fn load(args: LoadArgs) -> anyhow::Result<()> {
 /// Checks files against the shapes, together with what the store holds, and writes nothing.
 fn validate(args: ValidateArgs) -> anyhow::Result<()> {
     let store = open_store(&args.store)?;
-    let options = FileOptions::new(args.format.as_deref(), args.graph.as_deref())?;
+    let options = FileOptions::new(&args.input)?;
     let mut quads = Vec::new();
-    for path in &args.files {
+    for path in &args.input.files {
         quads.extend(options.parse(path, args.store.limits())?);
     }
     let names = args
+        .input
         .files
         .iter()
         .map(|p| p.display().to_string())

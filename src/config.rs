@@ -184,19 +184,26 @@ impl ServeArgs {
     }
 }
 
+/// RDF files given on the command line, and how to read them.
 #[derive(Debug, Args)]
-pub struct LoadArgs {
-    #[command(flatten)]
-    pub store: StoreArgs,
-    /// Files to load.
+pub struct InputArgs {
+    /// The RDF files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Load every file into this named graph instead of one graph per file.
+    /// Put every file into this named graph instead of one graph per file.
     #[arg(long)]
     pub graph: Option<String>,
     /// The format, when the file name does not tell (ttl, nt, rdf, jsonld, trig, nq, or a media type).
     #[arg(long)]
     pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Load through oxigraph's bulk loader: much faster for large files, committed at once
     /// (atomically) with a progress bar, and the derived graph recomputed after; but the data
     /// is not checked against the SHACL shapes, so check such files first with `validate`.
@@ -208,15 +215,8 @@ pub struct LoadArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Files to check.
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-    /// Check every file as if loaded into this named graph.
-    #[arg(long)]
-    pub graph: Option<String>,
-    /// The format, when the file name does not tell.
-    #[arg(long)]
-    pub format: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]

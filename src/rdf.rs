@@ -38,6 +38,16 @@ pub fn format_from_path(path: &Path) -> Option<(RdfFormat, bool)> {
     Some((format, gzipped))
 }
 
+/// The essence of a media type (`text/turtle; charset=utf-8` gives `text/turtle`), lower-cased.
+pub fn media_type_essence(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// A format from a user's `--format` value: a file extension or a media type.
 pub fn format_from_name(name: &str) -> Option<RdfFormat> {
     RdfFormat::from_extension(name).or_else(|| RdfFormat::from_media_type(name))
