@@ -82,6 +82,16 @@ impl EmbeddedStore {
                 infer::derived_graph().as_str()
             )));
         }
+        if let WriteOp::ReplaceGraphs { graphs } = &op
+            && graphs
+                .iter()
+                .any(|(g, _)| *g == GraphTarget::Named(infer::derived_graph()))
+        {
+            return Err(StoreError::Refused(format!(
+                "<{}> is computed from the other graphs on every write; write to another graph",
+                infer::derived_graph().as_str()
+            )));
+        }
         match op {
             WriteOp::Update {
                 update,
@@ -118,6 +128,15 @@ impl EmbeddedStore {
                     tx.insert_named_graph(name);
                 }
                 tx.extend(&quads);
+            }
+            WriteOp::ReplaceGraphs { graphs } => {
+                for (graph, quads) in graphs {
+                    tx.clear_graph(&graph.graph_name())?;
+                    if let GraphTarget::Named(name) = &graph {
+                        tx.insert_named_graph(name);
+                    }
+                    tx.extend(&quads);
+                }
             }
             WriteOp::DropGraph { graph } => {
                 outcome.graph_existed = graph_exists_in(tx, &graph)?;

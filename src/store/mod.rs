@@ -121,6 +121,11 @@ pub enum WriteOp {
         graph: GraphTarget,
         quads: Vec<Quad>,
     },
+    /// Replaces the content of several graphs at once (an importer's named graphs): each is
+    /// cleared, created if missing and filled, all in the one transaction.
+    ReplaceGraphs {
+        graphs: Vec<(GraphTarget, Vec<Quad>)>,
+    },
     /// Removes one graph (Graph Store Protocol DELETE).
     DropGraph { graph: GraphTarget },
     /// Replaces the whole dataset (Graph Store Protocol PUT on the dataset with TriG/N-Quads).
@@ -134,6 +139,9 @@ impl std::fmt::Debug for WriteOp {
             Self::Insert { quads } => ("Insert", quads.len()),
             Self::AddToGraph { quads, .. } => ("AddToGraph", quads.len()),
             Self::ReplaceGraph { quads, .. } => ("ReplaceGraph", quads.len()),
+            Self::ReplaceGraphs { graphs } => {
+                ("ReplaceGraphs", graphs.iter().map(|(_, q)| q.len()).sum())
+            }
             Self::DropGraph { .. } => ("DropGraph", 0),
             Self::ReplaceAll { quads } => ("ReplaceAll", quads.len()),
         };
