@@ -9,6 +9,7 @@ pub mod config;
 pub mod examples;
 pub mod fetch;
 pub mod guard;
+pub mod import;
 pub mod infer;
 pub mod rdf;
 pub mod seed;
