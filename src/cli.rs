@@ -2,8 +2,8 @@
 //! thing, and returns an error whose chain names the file, line and column at fault.
 
 use crate::config::{
-    Cli, Command, DumpArgs, InputArgs, LoadArgs, QueryArgs, ServeArgs, StatsArgs, StoreArgs,
-    UpdateArgs, ValidateArgs,
+    Cli, Command, DumpArgs, EpochArgs, ImportArgs, ImportSource, InputArgs, LoadArgs, QueryArgs,
+    ServeArgs, StatsArgs, StoreArgs, UpdateArgs, ValidateArgs,
 };
 use crate::rdf::{self, Target};
 use crate::seed;
@@ -30,10 +30,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dump(args) => dump(args),
         Command::Stats(args) => stats(args),
         Command::Validate(args) => validate(args),
+        Command::Import(ImportArgs {
+            source: ImportSource::Epoch(args),
+        }) => import_epoch(args),
     }
 }
 
-/// Opens the store and, when it is empty, fills it from the seed directories.
+/// Opens the store and, when it is empty, fills it from the seed directories (their RDF files
+/// and, in the same write, the Epoch AI import of a `data/epoch/` among them).
 pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
     let store = EmbeddedStore::open(&args.location(), args.options(), args.limits()).with_context(
         || match args.location() {
@@ -43,10 +47,21 @@ pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
     )?;
     if !args.no_seed {
         let dirs = args.seed_dirs();
-        let loaded =
-            seed::seed_if_empty(&store, &dirs, args.limits()).context("seeding the empty store")?;
-        if loaded > 0 {
-            tracing::info!(files = loaded, "seeded the empty store from {dirs:?}");
+        let seeded = seed::seed_if_empty_with_imports(&store, &dirs, args.limits())
+            .context("seeding the empty store")?;
+        if seeded.files > 0 {
+            tracing::info!(files = seeded.files, "seeded the empty store from {dirs:?}");
+        }
+        if let Some(report) = seeded.epoch {
+            for skipped in &report.skipped {
+                tracing::warn!("Epoch AI import: {skipped}");
+            }
+            tracing::info!(
+                rows = report.rows_read(),
+                facts = report.facts(),
+                skipped = report.skipped.len(),
+                "seeded the Epoch AI import"
+            );
         }
     }
     Ok(Arc::new(store))
@@ -222,6 +237,32 @@ fn validate(args: ValidateArgs) -> anyhow::Result<()> {
         print!("{report}");
         bail!("{names}: {} SHACL violation(s)", report.results.len())
     }
+}
+
+/// Builds the whole Epoch AI import, then writes it in one write that replaces its graphs: a
+/// malformed file stops it before the store is touched, and a shape violation leaves the store
+/// as it was.
+fn import_epoch(args: EpochArgs) -> anyhow::Result<()> {
+    let aliases = args.aliases();
+    let import = crate::import::epoch::build(&args.dir, &aliases)
+        .with_context(|| format!("importing {}: nothing was written", args.dir.display()))?;
+    let store = open_store(&args.store)?;
+    let triples = import.quad_count();
+    let report = import.report;
+    store
+        .write(WriteOp::ReplaceGraphs {
+            graphs: import.graphs,
+        })
+        .map_err(|e| anyhow!("{}: nothing was written: {e}", args.dir.display()))?;
+    let mut out = std::io::stdout().lock();
+    write!(out, "{report}")?;
+    writeln!(
+        out,
+        "{triples} triples written into {} graphs, replacing them",
+        crate::import::epoch::graphs().len()
+    )?;
+    writeln!(out, "credit: {}", crate::import::epoch::CREDIT)?;
+    Ok(())
 }
 
 fn bulk_load(

@@ -36,6 +36,8 @@ pub enum Command {
     /// Check RDF files against the SHACL shapes, together with what the store holds, without
     /// writing anything. Exits non-zero with the violations when there are any.
     Validate(ValidateArgs),
+    /// Import a tabular source into its named graphs, replacing them, in one validated write.
+    Import(ImportArgs),
 }
 
 /// Where the store is and how it treats its input; shared by every command.
@@ -269,4 +271,42 @@ pub struct StatsArgs {
     /// How many classes and predicates to list.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// Epoch AI's data on AI companies and frontier data centres (CC BY 4.0): reads
+    /// `ai_companies/ai_companies.csv`, `ai_companies/ai_companies_funding_rounds.csv` and
+    /// `data_centers/data_centers.csv` under DIR, replaces the graphs `.../graph/epoch-companies`,
+    /// `.../graph/epoch-funding-rounds` and `.../graph/epoch-data-centers`, and prints the counts,
+    /// every skipped row with its line and reason, and the reconciliation of organisation names.
+    Epoch(EpochArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EpochArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The directory holding Epoch's CSV files (as in `data/epoch`).
+    pub dir: PathBuf,
+    /// The reviewed alias table of organisation names. Defaults to `aliases.tsv` beside DIR.
+    #[arg(long, env = "DEALGRAPH_ALIASES")]
+    pub aliases: Option<PathBuf>,
+}
+
+impl EpochArgs {
+    pub fn aliases(&self) -> PathBuf {
+        self.aliases.clone().unwrap_or_else(|| {
+            self.dir
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join("aliases.tsv")
+        })
+    }
 }

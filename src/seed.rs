@@ -1,9 +1,11 @@
 //! First-start seeding: an empty store is filled from `ontology/` and `data/`, each file into a
-//! named graph of its own, in one write through the store's door.
+//! named graph of its own, in one write through the store's door; the CLI's default store also
+//! gets the Epoch AI import of `data/epoch/` in that same write.
+//! Only the top level of each directory is read, so `data/epoch/*/*.csv` is never taken for RDF.
 
 use crate::rdf::{self, ParseLimits, Target};
 use crate::store::{Backend, NAMESPACE, StoreError, WriteOp};
-use oxigraph::model::{GraphName, NamedNode};
+use oxigraph::model::{GraphName, NamedNode, Quad};
 use std::path::{Path, PathBuf};
 
 /// The named graph a seed file is loaded into: `<ns>graph/<stem>` for data, and
@@ -52,13 +54,68 @@ pub fn seed_if_empty(
     dirs: &[PathBuf],
     limits: ParseLimits,
 ) -> Result<usize, SeedError> {
-    let store_error = |source: StoreError| SeedError {
-        file: "(store)".into(),
-        source,
-    };
     if !store.is_empty().map_err(store_error)? {
         return Ok(0);
     }
+    let (files, quads) = seed_quads(dirs, limits)?;
+    store
+        .write(WriteOp::Insert { quads })
+        .map_err(store_error)?;
+    Ok(files)
+}
+
+/// What [`seed_if_empty_with_imports`] loaded.
+#[derive(Debug, Default)]
+pub struct SeedOutcome {
+    /// RDF files loaded.
+    pub files: usize,
+    /// The report of the Epoch AI import, when a seed directory holds `epoch/`.
+    pub epoch: Option<crate::import::Report>,
+}
+
+/// Like [`seed_if_empty`], and in the same write the Epoch AI import of every seed directory
+/// that holds `epoch/` (with the alias table `aliases.tsv` beside it): the default store starts
+/// with the article and Epoch's data, or with nothing.
+pub fn seed_if_empty_with_imports(
+    store: &dyn Backend,
+    dirs: &[PathBuf],
+    limits: ParseLimits,
+) -> Result<SeedOutcome, SeedError> {
+    if !store.is_empty().map_err(store_error)? {
+        return Ok(SeedOutcome::default());
+    }
+    let (files, mut quads) = seed_quads(dirs, limits)?;
+    let mut epoch = None;
+    for dir in dirs {
+        let epoch_dir = dir.join("epoch");
+        if !epoch_dir.is_dir() {
+            continue;
+        }
+        let import =
+            crate::import::epoch::build(&epoch_dir, &dir.join("aliases.tsv")).map_err(|e| {
+                SeedError {
+                    file: epoch_dir.display().to_string(),
+                    source: StoreError::BadRequest(e.to_string()),
+                }
+            })?;
+        quads.extend(import.graphs.into_iter().flat_map(|(_, q)| q));
+        epoch = Some(import.report);
+    }
+    store
+        .write(WriteOp::Insert { quads })
+        .map_err(store_error)?;
+    Ok(SeedOutcome { files, epoch })
+}
+
+fn store_error(source: StoreError) -> SeedError {
+    SeedError {
+        file: "(store)".into(),
+        source,
+    }
+}
+
+/// The quads of every seed file, each in its graph, and how many files there were.
+fn seed_quads(dirs: &[PathBuf], limits: ParseLimits) -> Result<(usize, Vec<Quad>), SeedError> {
     let files = seed_files(dirs).map_err(|e| SeedError {
         file: dirs
             .iter()
@@ -80,10 +137,7 @@ pub fn seed_if_empty(
             rdf::parse(&bytes, format, &Target::Graph(graph), None, limits).map_err(file_error)?,
         );
     }
-    store
-        .write(WriteOp::Insert { quads })
-        .map_err(store_error)?;
-    Ok(files.len())
+    Ok((files.len(), quads))
 }
 
 /// Reads a file whole, decompressing a `.gz`.
