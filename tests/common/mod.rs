@@ -44,6 +44,7 @@ impl TestServer {
             },
             allow_hosts: Vec::new(),
             seed: true,
+            epoch: false,
             location: StoreLocation::Memory,
         };
         configure(&mut setup);
@@ -66,7 +67,14 @@ impl TestServer {
             EmbeddedStore::open(&setup.location, options, ParseLimits::default())
                 .expect("open store"),
         );
-        if setup.seed {
+        if setup.seed && setup.epoch {
+            dealgraph::seed::seed_if_empty_with_imports(
+                store.as_ref(),
+                &seed_dirs(),
+                ParseLimits::default(),
+            )
+            .expect("seed with the Epoch AI import");
+        } else if setup.seed {
             dealgraph::seed::seed_if_empty(store.as_ref(), &seed_dirs(), ParseLimits::default())
                 .expect("seed");
         }
@@ -117,6 +125,8 @@ pub struct Setup {
     /// Hosts for the LOAD/SERVICE allow-list; `{port}` becomes the server's own port.
     pub allow_hosts: Vec<String>,
     pub seed: bool,
+    /// Seed the Epoch AI import (`data/epoch/`) too, in the same write, as the CLI does.
+    pub epoch: bool,
     pub location: StoreLocation,
 }
 

@@ -1,0 +1,428 @@
+//! The Epoch AI import over the real files in `data/epoch/` and over malformed fixtures
+//! (`tests/fixtures/epoch-*`): counts, facts checked by hand against the CSV files, skipped rows
+//! with their line and reason, atomicity, idempotence, and one IRI per organisation shared with
+//! the article. Through the library on an in-memory store, and through the binary.
+
+mod common;
+
+use dealgraph::import::epoch::{self, EpochImport};
+use dealgraph::import::{ImportError, Skipped};
+use dealgraph::rdf::ParseLimits;
+use dealgraph::store::{
+    Backend, Dataset, EmbeddedStore, GraphTarget, QueryRequest, StoreError, StoreLocation,
+    StoreOptions, WriteOp,
+};
+use oxigraph::model::{GraphName, NamedNode, Quad};
+use oxigraph::sparql::{CancellationToken, QueryResults};
+use std::path::PathBuf;
+
+fn aliases() -> PathBuf {
+    common::repo().join("data/aliases.tsv")
+}
+
+/// An in-memory store seeded with the ontology, the shapes and the article (no Epoch data).
+fn store() -> EmbeddedStore {
+    let store = EmbeddedStore::open(
+        &StoreLocation::Memory,
+        StoreOptions::default(),
+        ParseLimits::default(),
+    )
+    .expect("open");
+    dealgraph::seed::seed_if_empty(&store, &common::seed_dirs(), ParseLimits::default())
+        .expect("seed");
+    store
+}
+
+fn import(store: &EmbeddedStore, dir: &str) -> EpochImport {
+    let built = epoch::build(&common::repo().join(dir), &aliases()).expect("build");
+    let report_graphs = built.graphs.clone();
+    store
+        .write(WriteOp::ReplaceGraphs {
+            graphs: report_graphs,
+        })
+        .expect("the import conforms to the shapes");
+    built
+}
+
+fn ask(store: &EmbeddedStore, query: &str) -> bool {
+    let text = format!(
+        "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+         PREFIX dgr: <https://w3id.org/dealgraph/id/>
+         PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
+         PREFIX dgs: <https://w3id.org/dealgraph/status/>
+         PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+         PREFIX schema: <http://schema.org/>
+         PREFIX prov: <http://www.w3.org/ns/prov#>
+         {query}"
+    );
+    match store
+        .query(&QueryRequest {
+            query: text,
+            dataset: Dataset::default(),
+            cancel: CancellationToken::new(),
+        })
+        .expect("query")
+    {
+        QueryResults::Boolean(b) => b,
+        _ => panic!("not an ASK query"),
+    }
+}
+
+#[test]
+fn the_real_files_import_with_their_counts() {
+    let store = store();
+    let built = import(&store, "data/epoch");
+    let report = &built.report;
+    let files: Vec<(&str, usize, usize, usize)> = report
+        .files
+        .iter()
+        .map(|f| (f.file.as_str(), f.rows_read, f.rows_mapped, f.facts))
+        .collect();
+    assert_eq!(
+        files,
+        vec![
+            ("ai_companies/ai_companies.csv", 7, 7, 0),
+            // 36 rounds, 26 of them with a post-money valuation (a dg:Valuation each).
+            ("ai_companies/ai_companies_funding_rounds.csv", 36, 36, 62),
+            // 58 organisation roles over the 17 data centres.
+            ("data_centers/data_centers.csv", 17, 17, 58),
+        ]
+    );
+    assert_eq!(report.facts(), 120);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!(built.quad_count(), 2084);
+    let text = report.to_string();
+    for line in [
+        "total: 60 rows read, 120 facts, 0 rows skipped",
+        "\"Coreweave\" -> <https://w3id.org/dealgraph/id/coreweave>",
+        "\"Softbank\" -> <https://w3id.org/dealgraph/id/softbank>",
+        "\"NVIDIA\" -> <https://w3id.org/dealgraph/id/nvidia>",
+        "new (not in the alias table, IRI from the name): 5",
+        "\"Khazna\" -> <https://w3id.org/dealgraph/id/khazna>",
+        "ambiguous: 0",
+    ] {
+        assert!(text.contains(line), "{line:?} not in the report:\n{text}");
+    }
+}
+
+#[test]
+fn facts_checked_by_hand_against_the_csv_files() {
+    let store = store();
+    import(&store, "data/epoch");
+    let checks = [
+        // ai_companies_funding_rounds.csv, row "Oct 2024 157B" (OpenAI): equity 6600000000.0,
+        // debt 4000000000.0, post-money 157000000000.0, closed 2024-10-02, Confident.
+        (
+            "OpenAI Oct 2024 157B",
+            "ASK { ?r a dg:FundingRound ; dg:investee dgr:openai ;
+                      dg:amount [ dg:value 6600000000.0 ; dg:currency \"USD\" ] ;
+                      dg:debtAmount [ dg:value 4000000000.0 ] ;
+                      dg:date \"2024-10-02\"^^xsd:date ; dg:status dgs:completed ;
+                      dg:certainty dgc:stated .
+                   ?v a dg:Valuation ; dg:partOf ?r ; dg:subject dgr:openai ;
+                      dg:amount [ dg:value 157000000000.0 ] ; dg:asOf \"2024-10-02\"^^xsd:date . }",
+        ),
+        // Row "2019 Microsoft 1B" (OpenAI): 1000000000.0 closed 2019-07-22, Confident; the Id
+        // names Microsoft, so Microsoft is its investor.
+        (
+            "OpenAI 2019 Microsoft 1B",
+            "ASK { dgr:epoch-round-openai-2019-microsoft-1b dg:investor dgr:microsoft ;
+                      dg:investee dgr:openai ; dg:amount [ dg:value 1000000000.0 ] ;
+                      dg:date \"2019-07-22\"^^xsd:date ; dg:certainty dgc:stated . }",
+        ),
+        // Row "Sep 2025 10B" (xAI): Late discussions, Likely, no close date, reported 2025-09-19,
+        // post-money 200000000000.0; the quote is its Notes cell.
+        (
+            "xAI Sep 2025 10B",
+            "ASK { dgr:epoch-round-xai-sep-2025-10b dg:status dgs:in-negotiation ;
+                      dg:certainty dgc:reported ; dg:asOf \"2025-09-19\"^^xsd:date ;
+                      dg:quote ?q ; prov:wasDerivedFrom ?s .
+                   FILTER NOT EXISTS { dgr:epoch-round-xai-sep-2025-10b dg:date ?d }
+                   FILTER STRSTARTS(?q, \"From Bloomberg, 10B in equity now\")
+                   ?s a dg:SourceDocument ;
+                      rdfs:label \"Epoch AI, Data on AI Companies (row Sep 2025 10B)\" ;
+                      schema:publisher dgr:epoch-ai ;
+                      prov:wasDerivedFrom <https://www.wsj.com/tech/ai/elon-musk-x-ai-funding-feecede1> .
+                   <https://www.wsj.com/tech/ai/elon-musk-x-ai-funding-feecede1>
+                      rdfs:label \"www.wsj.com/tech/ai/elon-musk-x-ai-funding-feecede1\" .
+                   dgr:epoch-round-xai-sep-2025-10b-valuation dg:amount [ dg:value 200000000000.0 ] . }",
+        ),
+        // Row "Microsoft/Nvidia" (Anthropic): Uncertain, so speculative; Microsoft and Nvidia
+        // are named in the Id.
+        (
+            "Anthropic Microsoft/Nvidia",
+            "ASK { dgr:epoch-round-anthropic-microsoft-nvidia dg:certainty dgc:speculative ;
+                      dg:investor dgr:microsoft , dgr:nvidia ;
+                      dg:amount [ dg:value 15000000000.0 ] . }",
+        ),
+        // data_centers.csv, "Microsoft Fairwater Fayetteville Georgia": Owner
+        // "Microsoft #confident", Users "OpenAI #speculative", 615 MW, 16.84 billion 2025 USD,
+        // latitude 33°26'55"N.
+        (
+            "Fairwater Atlanta",
+            "ASK { ?dc a dg:DataCenter ; rdfs:label \"Microsoft Fairwater Atlanta\" ;
+                      dg:powerMW 615.0 ; schema:latitude 33.448611 ; schema:longitude -84.522222 ;
+                      dg:capitalCost [ dg:value 16840000000.0 ; dg:currency \"USD\" ] .
+                   ?own a dg:DataCenterOwnership ; dg:owner dgr:microsoft ; dg:dataCenter ?dc ;
+                        dg:certainty dgc:stated ; dg:quote \"Microsoft #confident\" .
+                   ?use a dg:CustomerRelationship ; dg:customer dgr:openai ; dg:dataCenter ?dc ;
+                        dg:certainty dgc:speculative . }",
+        ),
+        // "Coreweave Helios Afton Texas": Owner "Coreweave #confident" is the article's CoreWeave;
+        // Users "Microsoft #speculative".
+        (
+            "Coreweave Helios",
+            "ASK { ?own dg:owner dgr:coreweave ; dg:dataCenter dgr:data-center-coreweave-helios-afton-texas ;
+                        dg:certainty dgc:stated .
+                   ?use dg:customer dgr:microsoft ; dg:dataCenter dgr:data-center-coreweave-helios-afton-texas ;
+                        dg:certainty dgc:speculative . }",
+        ),
+        // "OpenAI-Oracle Stargate Abilene Texas": Investors "Softbank,OpenAI,Oracle", untagged,
+        // so stated; Softbank is SoftBank.
+        (
+            "Stargate Abilene investors",
+            "ASK { ?i a dg:Investment ; dg:investor dgr:softbank ; dg:certainty dgc:stated ;
+                      dg:dataCenter dgr:data-center-openai-oracle-stargate-abilene-texas .
+                   dgr:softbank rdfs:label \"SoftBank\" . }",
+        ),
+        // ai_companies.csv, row "Anthropic": Foundation, founded 2021-01-26.
+        (
+            "Anthropic founding",
+            "ASK { dgr:anthropic a dg:AILab , dg:Company ; rdfs:label \"Anthropic\" ;
+                      schema:foundingDate \"2021-01-26\"^^xsd:date ; dg:specialization \"Language\" . }",
+        ),
+    ];
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|(_, q)| !ask(&store, q))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(failed.is_empty(), "not found: {failed:?}");
+}
+
+#[test]
+fn malformed_rows_are_reported_with_file_line_and_reason_and_skipped() {
+    let store = store();
+    let built = import(&store, "tests/fixtures/epoch-bad");
+    let skipped: Vec<String> = built
+        .report
+        .skipped
+        .iter()
+        .map(Skipped::to_string)
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            "ai_companies/ai_companies.csv:3: skipped: not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY): \"not a date\": column \"Founding date\" holds \"not a date\"",
+            "ai_companies/ai_companies_funding_rounds.csv:4: skipped: not a number: column \"Funding (equity)\" holds \"6.6 billion\"",
+            "ai_companies/ai_companies_funding_rounds.csv:5: skipped: unknown value (expected one of Closed, Late discussions): column \"Status\" holds \"Rumoured\"",
+            "data_centers/data_centers.csv:3: skipped: unknown certainty tag: #maybe: column \"Owner\" holds \"Meta #maybe\"",
+        ]
+    );
+    let by_reason: Vec<(String, usize)> = built.report.skipped_by_reason().into_iter().collect();
+    assert_eq!(by_reason.len(), 4);
+    // The valid rows are all there: the multi-line quoted Notes with doubled quotes, the row
+    // with stray whitespace (its dates at month and year precision, the Graph note as quote),
+    // and the unknown organisation under a new IRI.
+    assert!(ask(
+        &store,
+        "ASK { dgr:epoch-round-openai-good-round dg:quote \"Multi-line \\\"quoted\\\"\\nnotes\" ;
+                  prov:wasDerivedFrom/prov:wasDerivedFrom <https://openai.com/index/scale-the-benefits-of-ai/> .
+               dgr:epoch-round-anthropic-spaces-round dg:date \"2023-10\"^^xsd:gYearMonth ;
+                  dg:asOf \"2023\"^^xsd:gYear ; dg:status dgs:in-negotiation ;
+                  dg:certainty dgc:reported ; dg:quote \"Graph note only\" .
+               FILTER NOT EXISTS { dgr:epoch-round-anthropic-spaces-round dg:amount ?a }
+               dgr:epoch-round-stealth-labs-unknown-org-round dg:investee dgr:stealth-labs .
+               dgr:stealth-labs rdfs:label \"Stealth Labs\" . }"
+    ));
+    assert_eq!(
+        built
+            .report
+            .files
+            .iter()
+            .map(|f| (f.rows_read, f.rows_mapped))
+            .collect::<Vec<_>>(),
+        vec![(2, 1), (5, 3), (2, 1)]
+    );
+    assert!(
+        built
+            .report
+            .reconciliation
+            .contains("\"Stealth Labs\" -> <https://w3id.org/dealgraph/id/stealth-labs>")
+    );
+}
+
+#[test]
+fn an_unterminated_quote_refuses_the_whole_import_and_leaves_the_store_unchanged() {
+    let store = store();
+    import(&store, "data/epoch");
+    let before = store.len().unwrap();
+    let error = epoch::build(
+        &common::repo().join("tests/fixtures/epoch-unterminated"),
+        &aliases(),
+    )
+    .expect_err("an unterminated quote is fatal");
+    match &error {
+        ImportError::Malformed { file, line, .. } => {
+            assert_eq!(
+                (file.as_str(), *line),
+                ("ai_companies/ai_companies_funding_rounds.csv", 3)
+            );
+        }
+        other => panic!("expected a malformed file, got {other}"),
+    }
+    assert_eq!(store.len().unwrap(), before);
+}
+
+#[test]
+fn a_write_that_breaks_the_shapes_replaces_no_graph() {
+    let store = store();
+    import(&store, "data/epoch");
+    let before = store.len().unwrap();
+    let graph = epoch::graph("funding-rounds");
+    // A funding round with no source, quote or certainty.
+    let bad = Quad::new(
+        NamedNode::new_unchecked("https://w3id.org/dealgraph/id/bad-round"),
+        NamedNode::new_unchecked("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        NamedNode::new_unchecked("https://w3id.org/dealgraph/ontology#FundingRound"),
+        GraphName::NamedNode(graph.clone()),
+    );
+    let error = store
+        .write(WriteOp::ReplaceGraphs {
+            graphs: vec![
+                (GraphTarget::Named(epoch::graph("companies")), Vec::new()),
+                (GraphTarget::Named(graph), vec![bad]),
+            ],
+        })
+        .expect_err("refused by the shapes");
+    assert!(matches!(error, StoreError::Invalid(_)), "{error}");
+    assert_eq!(store.len().unwrap(), before);
+}
+
+#[test]
+fn importing_twice_gives_the_same_triples() {
+    let store = store();
+    import(&store, "data/epoch");
+    let once = store.len().unwrap();
+    import(&store, "data/epoch");
+    assert_eq!(store.len().unwrap(), once);
+    // Replacing with the fixture's smaller import drops what the real files gave.
+    import(&store, "tests/fixtures/epoch-bad");
+    assert!(store.len().unwrap() < once);
+    import(&store, "data/epoch");
+    assert_eq!(store.len().unwrap(), once);
+}
+
+#[test]
+fn the_article_and_epoch_share_one_iri_per_organisation() {
+    let store = store();
+    import(&store, "data/epoch");
+    let article = "GRAPH <https://w3id.org/dealgraph/graph/article>";
+    let rounds = "GRAPH <https://w3id.org/dealgraph/graph/epoch-funding-rounds>";
+    let centers = "GRAPH <https://w3id.org/dealgraph/graph/epoch-data-centers>";
+    for (org, query) in [
+        (
+            "OpenAI",
+            format!(
+                "ASK {{ {article} {{ ?a dg:customer dgr:openai }} {rounds} {{ ?r a dg:FundingRound ; dg:investee dgr:openai }} }}"
+            ),
+        ),
+        (
+            "Microsoft",
+            format!(
+                "ASK {{ {article} {{ ?a dg:investor dgr:microsoft }} {rounds} {{ ?r dg:investor dgr:microsoft }} }}"
+            ),
+        ),
+        (
+            "CoreWeave",
+            format!(
+                "ASK {{ {article} {{ ?a dg:provider dgr:coreweave }} {centers} {{ ?o dg:owner dgr:coreweave }} }}"
+            ),
+        ),
+        (
+            "Nvidia",
+            format!(
+                "ASK {{ {article} {{ ?a dg:investor dgr:nvidia }} {rounds} {{ ?r dg:investor dgr:nvidia }} }}"
+            ),
+        ),
+    ] {
+        assert!(ask(&store, &query), "{org}: {query}");
+    }
+    // And no second node under another spelling.
+    assert!(!ask(
+        &store,
+        "ASK { ?o rdfs:label ?l . FILTER(?o != dgr:coreweave && LCASE(STR(?l)) = \"coreweave\") }"
+    ));
+}
+
+/// The binary, run from the repository with the repository's seed directories.
+fn dealgraph(args: &[&str]) -> std::process::Output {
+    common::dealgraph()
+        .args(args)
+        .current_dir(common::repo())
+        .output()
+        .expect("run dealgraph")
+}
+
+#[test]
+fn the_cli_prints_counts_skipped_rows_and_the_reconciliation() {
+    let out = dealgraph(&["import", "epoch", "data/epoch", "--memory"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "ai_companies/ai_companies_funding_rounds.csv: 36 rows read, 36 mapped, 0 skipped, 62 facts",
+        "total: 60 rows read, 120 facts, 0 rows skipped",
+        "2084 triples written into 3 graphs, replacing them",
+        "credit: Epoch AI",
+    ] {
+        assert!(stdout.contains(line), "{line:?} not in:\n{stdout}");
+    }
+
+    let out = dealgraph(&[
+        "import",
+        "epoch",
+        "tests/fixtures/epoch-bad",
+        "--aliases",
+        "data/aliases.tsv",
+        "--memory",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains(
+        "ai_companies/ai_companies_funding_rounds.csv:4: skipped: not a number: column \"Funding (equity)\" holds \"6.6 billion\""
+    ));
+    assert!(stdout.contains("  skipped 1: unknown certainty tag"));
+
+    let out = dealgraph(&[
+        "import",
+        "epoch",
+        "tests/fixtures/epoch-unterminated",
+        "--aliases",
+        "data/aliases.tsv",
+        "--memory",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("nothing was written")
+            && stderr.contains("ai_companies/ai_companies_funding_rounds.csv:3: a quoted field opened here is never closed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_default_store_is_seeded_with_the_epoch_import() {
+    let out = dealgraph(&[
+        "query",
+        "--memory",
+        "ASK { GRAPH <https://w3id.org/dealgraph/graph/epoch-funding-rounds> { ?r ?p ?o } }",
+        "--format",
+        "json",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("true"));
+}
