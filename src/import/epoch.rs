@@ -42,6 +42,7 @@ pub fn graphs() -> Vec<NamedNode> {
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
 const RDFS_SEE_ALSO: &str = "http://www.w3.org/2000/01/rdf-schema#seeAlso";
+const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
 
 /// "Foundation" is Epoch's type for developers of foundation models: AI labs.
 const COMPANY_TYPES: &[(&str, &str)] =
@@ -173,8 +174,6 @@ pub const DATA_CENTERS_TABLE: Table = Table {
     ],
 };
 
-const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
-
 /// How each organisation column of a data centre becomes a fact node: its class, the role the
 /// organisation takes, and what the relationship is for.
 struct DataCenterRole {
@@ -286,7 +285,7 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
     let mut counts = file_counts(&COMPANIES_TABLE, &rows, &skipped);
     report.skipped.extend(skipped);
     for row in &rows {
-        let org = row.iri("Name").expect("required");
+        let org = row.iri("Name").expect("a required column");
         company_sink.add(org, &rdf::TYPE.into_owned(), iri(DG, "Company"));
         COMPANIES_TABLE.attributes(row, org, &mut company_sink);
     }
@@ -345,12 +344,31 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
     report.reconciliation = aliases.reconciliation();
     Ok(EpochImport {
         graphs: vec![
-            (GraphTarget::Named(graph(COMPANIES)), company_sink.quads),
-            (GraphTarget::Named(graph(FUNDING_ROUNDS)), round_sink.quads),
-            (GraphTarget::Named(graph(DATA_CENTERS)), dc_sink.quads),
+            (
+                GraphTarget::Named(graph(COMPANIES)),
+                distinct(company_sink.quads),
+            ),
+            (
+                GraphTarget::Named(graph(FUNDING_ROUNDS)),
+                distinct(round_sink.quads),
+            ),
+            (
+                GraphTarget::Named(graph(DATA_CENTERS)),
+                distinct(dc_sink.quads),
+            ),
         ],
         report,
     })
+}
+
+/// The quads without repeats (a web page cited by several rows is described once), in order,
+/// so the count reported is the number of triples the graph holds.
+fn distinct(quads: Vec<Quad>) -> Vec<Quad> {
+    let mut seen = std::collections::HashSet::new();
+    quads
+        .into_iter()
+        .filter(|q| seen.insert(q.clone()))
+        .collect()
 }
 
 fn file_counts(table: &Table, rows: &[Row], skipped: &[super::Skipped]) -> FileCounts {
@@ -433,8 +451,8 @@ fn funding_round(
     epoch: &NamedNode,
     minted: &mut BTreeSet<String>,
 ) -> Result<(Vec<Quad>, usize), String> {
-    let id = row.text("Id").expect("required");
-    let company = row.iri("Company").expect("required").clone();
+    let id = row.text("Id").expect("a required column");
+    let company = row.iri("Company").expect("a required column").clone();
     let company_label = aliases.label(&company).to_owned();
     let local = format!(
         "epoch-round-{}-{}",
@@ -466,7 +484,7 @@ fn funding_round(
         .text("Notes")
         .or_else(|| row.text("Graph note"))
         .unwrap_or(id);
-    let certainty = row.iri("Confidence").expect("required").clone();
+    let certainty = row.iri("Confidence").expect("a required column").clone();
     let t = rdf::TYPE.into_owned();
     let label = rdfs::LABEL.into_owned();
 
@@ -505,7 +523,7 @@ fn funding_round(
     sink.add(
         &fact,
         &iri(DG, "status"),
-        row.iri("Status").expect("required").clone(),
+        row.iri("Status").expect("a required column").clone(),
     );
     provenance(&mut sink, &fact, &source, quote, &certainty);
     let mut facts = 1;
@@ -577,8 +595,8 @@ fn data_center(
     epoch: &NamedNode,
     minted: &mut BTreeSet<String>,
 ) -> Result<(Vec<Quad>, usize), String> {
-    let handle = row.text("Handle").expect("required");
-    let title = row.text("Title").expect("required");
+    let handle = row.text("Handle").expect("a required column");
+    let title = row.text("Title").expect("a required column");
     let dc_slug = slug(handle);
     let local = format!("data-center-{dc_slug}");
     if !minted.insert(local.clone()) {
@@ -590,7 +608,6 @@ fn data_center(
     let dc = iri(DGR, &local);
     sink.add(&dc, &rdf::TYPE.into_owned(), iri(DG, "DataCenter"));
     DATA_CENTERS_TABLE.attributes(row, &dc, &mut sink);
-    // schema:latitude and schema:longitude as xsd:decimal (the table wrote them as decimals).
     let source = iri(DGR, &format!("epoch-data-center-{dc_slug}-source"));
     row_source(
         &mut sink,
