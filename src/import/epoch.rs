@@ -293,50 +293,26 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
     report.files.push(counts);
 
     // Funding rounds.
-    let (rows, mut skipped) = FUNDING_ROUNDS_TABLE.read(dir, &mut aliases)?;
-    let mut counts = file_counts(&FUNDING_ROUNDS_TABLE, &rows, &[]);
     let mut minted = BTreeSet::new();
-    for row in &rows {
-        match funding_round(row, &mut aliases, &companies_dataset, &epoch, &mut minted) {
-            Ok((quads, facts)) => {
-                round_sink.quads.extend(quads);
-                counts.rows_mapped += 1;
-                counts.facts += facts;
-            }
-            Err(reason) => skipped.push(super::Skipped {
-                file: FUNDING_ROUNDS_TABLE.file.into(),
-                line: row.line,
-                reason,
-            }),
-        }
-    }
-    counts.rows_read += skipped.len();
-    skipped.sort_by_key(|s| s.line);
-    report.skipped.extend(skipped);
-    report.files.push(counts);
+    map_table(
+        &FUNDING_ROUNDS_TABLE,
+        dir,
+        &mut aliases,
+        &mut report,
+        &mut round_sink,
+        |row, aliases| funding_round(row, aliases, &companies_dataset, &epoch, &mut minted),
+    )?;
 
     // Data centres.
-    let (rows, mut skipped) = DATA_CENTERS_TABLE.read(dir, &mut aliases)?;
-    let mut counts = file_counts(&DATA_CENTERS_TABLE, &rows, &[]);
     let mut minted = BTreeSet::new();
-    for row in &rows {
-        match data_center(row, &aliases, &data_centers_dataset, &epoch, &mut minted) {
-            Ok((quads, facts)) => {
-                dc_sink.quads.extend(quads);
-                counts.rows_mapped += 1;
-                counts.facts += facts;
-            }
-            Err(reason) => skipped.push(super::Skipped {
-                file: DATA_CENTERS_TABLE.file.into(),
-                line: row.line,
-                reason,
-            }),
-        }
-    }
-    counts.rows_read += skipped.len();
-    skipped.sort_by_key(|s| s.line);
-    report.skipped.extend(skipped);
-    report.files.push(counts);
+    map_table(
+        &DATA_CENTERS_TABLE,
+        dir,
+        &mut aliases,
+        &mut report,
+        &mut dc_sink,
+        |row, aliases| data_center(row, aliases, &data_centers_dataset, &epoch, &mut minted),
+    )?;
 
     company_sink
         .quads
@@ -369,6 +345,40 @@ fn distinct(quads: Vec<Quad>) -> Vec<Quad> {
         .into_iter()
         .filter(|q| seen.insert(q.clone()))
         .collect()
+}
+
+/// Reads one table and maps each of its rows with `map_row` into `sink`; a row `map_row`
+/// cannot map is reported as skipped with its line and reason, and the file's counts go to
+/// `report`.
+fn map_table(
+    table: &Table,
+    dir: &Path,
+    aliases: &mut Aliases,
+    report: &mut Report,
+    sink: &mut QuadSink,
+    mut map_row: impl FnMut(&Row, &mut Aliases) -> Result<(Vec<Quad>, usize), String>,
+) -> Result<(), ImportError> {
+    let (rows, mut skipped) = table.read(dir, aliases)?;
+    let mut counts = file_counts(table, &rows, &[]);
+    for row in &rows {
+        match map_row(row, aliases) {
+            Ok((quads, facts)) => {
+                sink.quads.extend(quads);
+                counts.rows_mapped += 1;
+                counts.facts += facts;
+            }
+            Err(reason) => skipped.push(super::Skipped {
+                file: table.file.into(),
+                line: row.line,
+                reason,
+            }),
+        }
+    }
+    counts.rows_read += skipped.len();
+    skipped.sort_by_key(|s| s.line);
+    report.skipped.extend(skipped);
+    report.files.push(counts);
+    Ok(())
 }
 
 fn file_counts(table: &Table, rows: &[Row], skipped: &[super::Skipped]) -> FileCounts {
