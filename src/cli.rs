@@ -272,6 +272,13 @@ fn bulk_load(
     format: RdfFormat,
     graph: &NamedNode,
 ) -> anyhow::Result<u64> {
+    if format.supports_datasets() {
+        bail!(
+            "{}: --bulk takes a graph format (Turtle, N-Triples, RDF/XML, JSON-LD); load a {} file without --bulk",
+            path.display(),
+            format.name()
+        );
+    }
     let file =
         std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mut reader: Box<dyn Read> = if gzipped {
@@ -292,7 +299,6 @@ fn bulk_load(
     bar.set_message(path.display().to_string());
     bar.enable_steady_tick(Duration::from_millis(200));
     let progress = bar.clone();
-    let graph = (!format.supports_datasets()).then_some(graph);
     let count = store
         .bulk_load(
             &mut reader,

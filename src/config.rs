@@ -206,9 +206,9 @@ pub struct LoadArgs {
     pub store: StoreArgs,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Load through oxigraph's bulk loader: much faster for large files, committed at once
-    /// (atomically) with a progress bar, and the derived graph recomputed after; but the data
-    /// is not checked against the SHACL shapes, so check such files first with `validate`.
+    /// Load through oxigraph's bulk loader, into a new graph: much faster for large files, with
+    /// a progress bar. The file is committed at once, then the derived graph and the SHACL
+    /// check follow; a violation drops the graph again, so nothing of it stays.
     #[arg(long)]
     pub bulk: bool,
 }

@@ -351,3 +351,43 @@ fn a_load_killed_mid_write_leaves_the_store_as_it_was_or_whole() {
         }
     }
 }
+
+#[test]
+fn a_bulk_load_that_violates_the_shapes_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir);
+    let before = count(&db);
+    let bad = dir.path().join("deals.ttl");
+    std::fs::write(
+        &bad,
+        "@prefix dg: <https://w3id.org/dealgraph/ontology#> .
+<http://example.org/deal> a dg:Investment ; dg:investor <https://w3id.org/dealgraph/id/ibm> .
+",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["load", "--db", &db, "--bulk", bad.to_str().unwrap()]);
+    assert!(!ok, "a violating bulk load fails");
+    assert!(err.contains("SHACL violation"), "{err}");
+    assert_eq!(count(&db), before, "its graph was dropped again");
+    let (_, out, _) = run(&[
+        "query",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        "ASK { <http://example.org/deal> ?p ?o }",
+    ]);
+    assert!(out.contains("false"), "{out}");
+    // A bulk load goes into a new graph only.
+    let (ok, _, err) = run(&[
+        "load",
+        "--db",
+        &db,
+        "--bulk",
+        "--graph",
+        "https://w3id.org/dealgraph/graph/article",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("goes into a new graph"), "{err}");
+}

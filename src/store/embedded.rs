@@ -371,31 +371,50 @@ impl Backend for EmbeddedStore {
         &self,
         input: &mut dyn Read,
         format: RdfFormat,
-        graph: Option<&NamedNode>,
+        graph: &NamedNode,
         on_progress: Arc<dyn Fn(u64) + Send + Sync>,
     ) -> Result<u64, StoreError> {
         let _guard = self
             .write_lock
             .lock()
             .map_err(|_| StoreError::Storage("a previous write panicked".into()))?;
-        let mut parser = RdfParser::from_format(format).rename_blank_nodes();
-        if let Some(g) = graph {
-            parser = parser.without_named_graphs().with_default_graph(g.clone());
+        // A new graph, so that undoing the load, should it fail the shapes, is dropping it.
+        if self.store.contains_named_graph(graph)? {
+            return Err(StoreError::BadRequest(format!(
+                "a bulk load goes into a new graph, and <{}> exists; load without --bulk, \
+                 or into another graph",
+                graph.as_str()
+            )));
         }
-        let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let progress_counter = Arc::clone(&counter);
-        let mut loader = self.store.bulk_loader().on_progress(move |n| {
-            progress_counter.store(n, std::sync::atomic::Ordering::Relaxed);
-            on_progress(n);
-        });
+        let parser = RdfParser::from_format(format)
+            .rename_blank_nodes()
+            .without_named_graphs()
+            .with_default_graph(graph.clone());
+        let mut loader = self
+            .store
+            .bulk_loader()
+            .on_progress(move |n| on_progress(n));
         loader.load_from_reader(parser, input)?;
         // Nothing is visible until this commit; a parse error above leaves the store untouched.
         loader.commit()?;
-        // The bulk loader bypasses transactions, so the derived layer follows in one of its own.
+        // The bulk loader bypasses transactions: the derived layer and the shapes follow in a
+        // transaction of their own, and a violation undoes the load by dropping its graph.
         let mut tx = self.store.start_transaction()?;
         infer::recompute(&mut TxTarget { tx: &mut tx })?;
+        let report = check_shapes(&tx)?;
+        if !report.conforms() {
+            drop(tx);
+            let mut undo = self.store.start_transaction()?;
+            undo.remove_named_graph(graph)?;
+            infer::recompute(&mut TxTarget { tx: &mut undo })?;
+            undo.commit()?;
+            return Err(StoreError::Invalid(Box::new(report)));
+        }
         tx.commit()?;
-        Ok(counter.load(std::sync::atomic::Ordering::Relaxed))
+        Ok(self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .count() as u64)
     }
 
     fn graph_exists(&self, graph: &GraphTarget) -> Result<bool, StoreError> {

@@ -73,16 +73,6 @@ pub enum StoreError {
     Storage(String),
 }
 
-impl StoreError {
-    /// Whether the caller's input caused the error (4xx), as opposed to a failure of ours (5xx).
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(
-            self,
-            Self::Storage(_) | Self::Locked { .. } | Self::Remote(_) | Self::Deadline(_)
-        )
-    }
-}
-
 impl From<StorageError> for StoreError {
     fn from(e: StorageError) -> Self {
         Self::Storage(e.to_string())

@@ -193,13 +193,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Does everything [`Backend::write`] does but commit, and returns the validation report.
     fn check(&self, op: WriteOp) -> Result<crate::validate::ValidationReport, StoreError>;
 
-    /// Loads a large input through the bulk path: parsed and committed at once, atomically.
-    /// `on_progress` is called from time to time with the number of quads loaded so far.
+    /// Loads a large input into a new named graph through the bulk path: parsed and committed
+    /// at once, then the derived graph and the shapes are brought up to date; a violation drops
+    /// the graph again. `on_progress` is called from time to time with the quads loaded so far.
     fn bulk_load(
         &self,
         input: &mut dyn std::io::Read,
         format: RdfFormat,
-        graph: Option<&NamedNode>,
+        graph: &NamedNode,
         on_progress: Arc<dyn Fn(u64) + Send + Sync>,
     ) -> Result<u64, StoreError>;
 
