@@ -1,0 +1,188 @@
+//! `data_centers/data_centers.csv`: the frontier data centres and the organisations that own,
+//! use, fund, build and power them.
+
+use super::{Context, DATA_CENTERS, Graphs, RDFS_LABEL, SKOS_ALT_LABEL, provenance, row_source};
+use crate::import::{Aliases, Column, DG, DGR, Kind, QuadSink, Row, Table, To, Value, iri, slug};
+use oxigraph::model::vocab::{rdf, rdfs};
+use oxigraph::model::{GraphName, NamedNode, Quad};
+use std::collections::BTreeSet;
+
+/// `data_centers.csv`: one `dg:DataCenter` per row with its figures as literals (they are
+/// Epoch's current values, undated), and one fact node per organisation of the role columns.
+/// Not mapped yet: "Project" (a tagged project name) and "Sentinel satellite timelapse".
+pub const DATA_CENTERS_TABLE: Table = Table {
+    file: "data_centers/data_centers.csv",
+    columns: &[
+        Column::new("Handle", Kind::Text, To::Property(SKOS_ALT_LABEL)).required(),
+        Column::new("Title", Kind::Text, To::Property(RDFS_LABEL)).required(),
+        Column::new(
+            "Address",
+            Kind::Text,
+            To::Property("http://schema.org/address"),
+        ),
+        Column::new(
+            "Latitude",
+            Kind::Coordinate,
+            To::Property("http://schema.org/latitude"),
+        ),
+        Column::new(
+            "Longitude",
+            Kind::Coordinate,
+            To::Property("http://schema.org/longitude"),
+        ),
+        Column::new("Owner", Kind::TaggedOrgList, To::Mapping),
+        Column::new("Users", Kind::TaggedOrgList, To::Mapping),
+        Column::new("Investors", Kind::TaggedOrgList, To::Mapping),
+        Column::new("Construction companies", Kind::TaggedOrgList, To::Mapping),
+        Column::new("Energy companies", Kind::TaggedOrgList, To::Mapping),
+        Column::new(
+            "Current H100 equivalents",
+            Kind::Decimal,
+            To::Property("https://w3id.org/dealgraph/ontology#h100Equivalents"),
+        ),
+        Column::new(
+            "Current power (MW)",
+            Kind::Decimal,
+            To::Property("https://w3id.org/dealgraph/ontology#powerMW"),
+        ),
+        // In billions of 2025 US dollars.
+        Column::new(
+            "Current total capital cost (2025 USD billions)",
+            Kind::Usd { exponent: 9 },
+            To::Amount("https://w3id.org/dealgraph/ontology#capitalCost"),
+        ),
+    ],
+};
+
+/// How each organisation column of a data centre becomes a fact node: its class, the role the
+/// organisation takes, and what the relationship is for.
+struct DataCenterRole {
+    column: &'static str,
+    key: &'static str,
+    class: &'static str,
+    role: &'static str,
+    purpose: Option<&'static str>,
+    verb: &'static str,
+}
+
+const DATA_CENTER_ROLES: &[DataCenterRole] = &[
+    DataCenterRole {
+        column: "Owner",
+        key: "owner",
+        class: "DataCenterOwnership",
+        role: "owner",
+        purpose: None,
+        verb: "owns",
+    },
+    DataCenterRole {
+        column: "Users",
+        key: "user",
+        class: "CustomerRelationship",
+        role: "customer",
+        purpose: Some("Use of the data centre's computing capacity."),
+        verb: "uses",
+    },
+    DataCenterRole {
+        column: "Investors",
+        key: "investor",
+        class: "Investment",
+        role: "investor",
+        purpose: Some("Investment in the data centre."),
+        verb: "invests in",
+    },
+    DataCenterRole {
+        column: "Construction companies",
+        key: "construction",
+        class: "CustomerRelationship",
+        role: "provider",
+        purpose: Some("Construction of the data centre."),
+        verb: "builds",
+    },
+    DataCenterRole {
+        column: "Energy companies",
+        key: "energy",
+        class: "CustomerRelationship",
+        role: "provider",
+        purpose: Some("Energy supply to the data centre."),
+        verb: "supplies energy to",
+    },
+];
+
+/// Maps the file into its graph.
+pub(super) fn import(cx: &mut Context) -> Result<Graphs, crate::import::ImportError> {
+    let mut sink = QuadSink::new(GraphName::NamedNode(super::graph(DATA_CENTERS)));
+    let dataset = cx.dataset(
+        &mut sink,
+        "epoch-ai-data-on-frontier-ai-data-centers",
+        "Epoch AI, Data on Frontier AI Data Centers",
+    );
+    let epoch = cx.epoch.clone();
+    let mut minted = BTreeSet::new();
+    cx.map_table(&DATA_CENTERS_TABLE, &mut sink, |row, aliases| {
+        data_center(row, aliases, &dataset, &epoch, &mut minted)
+    })?;
+    Ok(vec![(DATA_CENTERS, sink.quads)])
+}
+
+/// One data centre and a fact node per organisation of its role columns.
+fn data_center(
+    row: &Row,
+    aliases: &Aliases,
+    dataset: &NamedNode,
+    epoch: &NamedNode,
+    minted: &mut BTreeSet<String>,
+) -> Result<(Vec<Quad>, usize), String> {
+    let handle = row.text("Handle").expect("a required column");
+    let title = row.text("Title").expect("a required column");
+    let dc_slug = slug(handle);
+    let local = format!("data-center-{dc_slug}");
+    if !minted.insert(local.clone()) {
+        return Err(format!(
+            "duplicate row: another row has a Handle giving <{DGR}{local}>"
+        ));
+    }
+    let mut sink = QuadSink::new(GraphName::NamedNode(super::graph(DATA_CENTERS)));
+    let dc = iri(DGR, &local);
+    sink.add(&dc, &rdf::TYPE.into_owned(), iri(DG, "DataCenter"));
+    DATA_CENTERS_TABLE.attributes(row, &dc, &mut sink);
+    let source = iri(DGR, &format!("epoch-data-center-{dc_slug}-source"));
+    row_source(
+        &mut sink,
+        &source,
+        &format!("Epoch AI, Data on Frontier AI Data Centers (row {handle})"),
+        dataset,
+        epoch,
+        &[],
+    );
+    let mut facts = 0;
+    for role in DATA_CENTER_ROLES {
+        let Some(Value::Tagged(items)) = row.get(role.column) else {
+            continue;
+        };
+        let cell_quote = row.raw(role.column).unwrap_or(role.column);
+        for (org, certainty) in items {
+            let org_slug = slug(org.as_str().trim_start_matches(DGR));
+            let fact = iri(
+                DGR,
+                &format!("epoch-data-center-{dc_slug}-{}-{org_slug}", role.key),
+            );
+            if !minted.insert(fact.as_str().to_owned()) {
+                continue;
+            }
+            sink.add(&fact, &rdf::TYPE.into_owned(), iri(DG, role.class));
+            sink.string(
+                &fact,
+                &rdfs::LABEL.into_owned(),
+                &format!("{} {} {title} (Epoch AI)", aliases.label(org), role.verb),
+            );
+            sink.add(&fact, &iri(DG, role.role), org.clone());
+            sink.add(&fact, &iri(DG, "dataCenter"), dc.clone());
+            if let Some(purpose) = role.purpose {
+                sink.string(&fact, &iri(DG, "purpose"), purpose);
+            }
+            provenance(&mut sink, &fact, &source, cell_quote, certainty);
+            facts += 1;
+        }
+    }
+    Ok((sink.quads, facts))
+}

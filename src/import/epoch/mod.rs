@@ -1,0 +1,230 @@
+//! The Epoch AI import (Epoch AI's open data, CC BY 4.0, copied into `data/epoch/`) mapped to
+//! dealgraph's model, one named graph per file.
+//!
+//! Every deal, relationship and dated figure becomes a fact node with one source, a quote and a
+//! certainty, as `data/article.ttl` models the article.
+//! The source of a fact is one `dg:SourceDocument` per row ("Epoch AI, Data on AI Companies (row
+//! <Id>)"), published by Epoch AI, part of the dataset, and `prov:wasDerivedFrom` each web page
+//! the row cites: a fact needs exactly one source, and a row cites up to five.
+//! Each file has its module, which reads its [`crate::import::Table`]s and builds the quads of
+//! its graphs; this module runs them in order over one [`Context`] (the alias table, the
+//! report). Nothing here writes (see [`super`]).
+
+mod companies;
+mod data_centers;
+
+use super::{Aliases, DCTERMS, DG, DGR, FileCounts, ImportError, PROV, QuadSink, Report, Row};
+use super::{SCHEMA, Table, iri};
+use crate::store::{GraphTarget, NAMESPACE};
+use oxigraph::model::vocab::{rdf, rdfs};
+use oxigraph::model::{GraphName, NamedNode, Quad};
+use std::path::{Path, PathBuf};
+
+/// The credit line Epoch AI asks for (see `data/epoch/README.md`).
+pub const CREDIT: &str = "Epoch AI, 'Data on AI Companies' / 'Data on Frontier AI Data Centers' / 'Data on GPU Clusters' / 'Data on AI Models' / 'Data on Machine Learning Hardware'. Published online at epoch.ai.";
+
+/// The named graph of one file of the import.
+pub fn graph(stem: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{NAMESPACE}graph/epoch-{stem}"))
+}
+
+const COMPANIES: &str = "companies";
+const FUNDING_ROUNDS: &str = "funding-rounds";
+const DATA_CENTERS: &str = "data-centers";
+
+/// The graphs the import replaces, in the order it writes them.
+const GRAPHS: &[&str] = &[COMPANIES, FUNDING_ROUNDS, DATA_CENTERS];
+
+/// The graphs the import replaces: each is replaced, even when its file gave nothing.
+pub fn graphs() -> Vec<NamedNode> {
+    GRAPHS.iter().map(|stem| graph(stem)).collect()
+}
+
+/// What one part of the import gives: each of its graphs (by stem) with its quads.
+type Graphs = Vec<(&'static str, Vec<Quad>)>;
+
+const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+const RDFS_SEE_ALSO: &str = "http://www.w3.org/2000/01/rdf-schema#seeAlso";
+const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
+
+/// What the import produced: each graph's quads, and the report.
+#[derive(Debug)]
+pub struct EpochImport {
+    pub graphs: Vec<(GraphTarget, Vec<Quad>)>,
+    pub report: Report,
+}
+
+impl EpochImport {
+    pub fn quad_count(&self) -> usize {
+        self.graphs.iter().map(|(_, q)| q.len()).sum()
+    }
+}
+
+/// What every part of the import shares: where the files are, the alias table with every name
+/// resolved so far, the report, and Epoch AI's IRI.
+struct Context {
+    dir: PathBuf,
+    aliases: Aliases,
+    report: Report,
+    epoch: NamedNode,
+}
+
+/// Reads the files of `dir` and maps them, resolving organisations through `aliases`.
+pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
+    let mut aliases = Aliases::load(aliases)?;
+    let epoch = aliases
+        .resolve("Epoch AI")
+        .map_err(|message| ImportError::Malformed {
+            file: "aliases".into(),
+            line: 0,
+            message,
+        })?;
+    let mut cx = Context {
+        dir: dir.to_owned(),
+        aliases,
+        report: Report::default(),
+        epoch,
+    };
+    let parts: &[fn(&mut Context) -> Result<Graphs, ImportError>] =
+        &[companies::import, data_centers::import];
+    let mut by_stem: Vec<(&str, Vec<Quad>)> = GRAPHS.iter().map(|s| (*s, Vec::new())).collect();
+    for part in parts {
+        for (stem, quads) in part(&mut cx)? {
+            let (_, all) = by_stem
+                .iter_mut()
+                .find(|(s, _)| *s == stem)
+                .expect("every part's graph is listed in GRAPHS");
+            all.extend(quads);
+        }
+    }
+    // The organisations, with the labels every file used for them, go with the companies.
+    let companies = GraphName::NamedNode(graph(COMPANIES));
+    by_stem[0].1.extend(cx.aliases.organisation_quads(&companies));
+    cx.report.reconciliation = cx.aliases.reconciliation();
+    Ok(EpochImport {
+        graphs: by_stem
+            .into_iter()
+            .map(|(stem, quads)| (GraphTarget::Named(graph(stem)), distinct(quads)))
+            .collect(),
+        report: cx.report,
+    })
+}
+
+/// The quads without repeats (a web page cited by several rows is described once), in order,
+/// so the count reported is the number of triples the graph holds.
+fn distinct(quads: Vec<Quad>) -> Vec<Quad> {
+    let mut seen = std::collections::HashSet::new();
+    quads
+        .into_iter()
+        .filter(|q| seen.insert(q.clone()))
+        .collect()
+}
+
+impl Context {
+    /// Reads one table and maps each of its rows with `map_row` into `sink`; a row `map_row`
+    /// cannot map is reported as skipped with its line and reason, and the file's counts go to
+    /// the report.
+    fn map_table(
+        &mut self,
+        table: &Table,
+        sink: &mut QuadSink,
+        mut map_row: impl FnMut(&Row, &mut Aliases) -> Result<(Vec<Quad>, usize), String>,
+    ) -> Result<(), ImportError> {
+        let (rows, mut skipped) = table.read(&self.dir, &mut self.aliases)?;
+        let mut counts = file_counts(table, &rows, &[]);
+        for row in &rows {
+            match map_row(row, &mut self.aliases) {
+                Ok((quads, facts)) => {
+                    sink.quads.extend(quads);
+                    counts.rows_mapped += 1;
+                    counts.facts += facts;
+                }
+                Err(reason) => skipped.push(super::Skipped {
+                    file: table.file.into(),
+                    line: row.line,
+                    reason,
+                }),
+            }
+        }
+        counts.rows_read += skipped.len();
+        skipped.sort_by_key(|s| s.line);
+        self.report.skipped.extend(skipped);
+        self.report.files.push(counts);
+        Ok(())
+    }
+
+    /// A dataset of Epoch AI as a source document: its title, publisher, licence and credit
+    /// line.
+    fn dataset(&self, sink: &mut QuadSink, local: &str, title: &str) -> NamedNode {
+        let node = iri(DGR, local);
+        sink.add(&node, &rdf::TYPE.into_owned(), iri(DG, "SourceDocument"));
+        sink.string(&node, &rdfs::LABEL.into_owned(), title);
+        sink.string(&node, &iri(SCHEMA, "name"), title);
+        sink.add(&node, &iri(SCHEMA, "publisher"), self.epoch.clone());
+        sink.add(
+            &node,
+            &iri(DCTERMS, "license"),
+            NamedNode::new_unchecked("https://creativecommons.org/licenses/by/4.0/"),
+        );
+        sink.string(&node, &iri(DCTERMS, "bibliographicCitation"), CREDIT);
+        sink.add(
+            &node,
+            &rdfs::SEE_ALSO.into_owned(),
+            NamedNode::new_unchecked("https://epoch.ai/data"),
+        );
+        node
+    }
+}
+
+fn file_counts(table: &Table, rows: &[Row], skipped: &[super::Skipped]) -> FileCounts {
+    FileCounts {
+        file: table.file.into(),
+        rows_read: rows.len() + skipped.len(),
+        rows_mapped: 0,
+        facts: 0,
+    }
+}
+
+/// The row's own source document, derived from the web pages it cites.
+fn row_source(
+    sink: &mut QuadSink,
+    node: &NamedNode,
+    label: &str,
+    dataset: &NamedNode,
+    epoch: &NamedNode,
+    urls: &[&NamedNode],
+) {
+    sink.add(node, &rdf::TYPE.into_owned(), iri(DG, "SourceDocument"));
+    sink.string(node, &rdfs::LABEL.into_owned(), label);
+    sink.add(node, &iri(SCHEMA, "publisher"), epoch.clone());
+    sink.add(node, &iri(DCTERMS, "isPartOf"), dataset.clone());
+    for url in urls {
+        sink.add(node, &iri(PROV, "wasDerivedFrom"), (*url).clone());
+        sink.add(node, &rdfs::SEE_ALSO.into_owned(), (*url).clone());
+        sink.add(url, &rdf::TYPE.into_owned(), iri(DG, "SourceDocument"));
+        sink.string(url, &rdfs::LABEL.into_owned(), &url_label(url));
+    }
+}
+
+/// A web page's label: its host and path.
+fn url_label(url: &NamedNode) -> String {
+    match url::Url::parse(url.as_str()) {
+        Ok(u) => format!("{}{}", u.host_str().unwrap_or(""), u.path()),
+        Err(_) => url.as_str().to_owned(),
+    }
+}
+
+/// Source, quote and certainty: what every fact node carries.
+fn provenance(
+    sink: &mut QuadSink,
+    fact: &NamedNode,
+    source: &NamedNode,
+    quote: &str,
+    certainty: &NamedNode,
+) {
+    sink.add(fact, &iri(PROV, "wasDerivedFrom"), source.clone());
+    sink.string(fact, &iri(DG, "quote"), quote);
+    sink.add(fact, &iri(DG, "certainty"), certainty.clone());
+}
+
