@@ -16,6 +16,9 @@ use oxigraph::model::{GraphName, NamedNode, Quad};
 use oxigraph::sparql::{CancellationToken, QueryResults};
 use std::path::PathBuf;
 
+/// The triples the real files give, over all the import's graphs.
+const EPOCH_TRIPLES: usize = 8652;
+
 fn aliases() -> PathBuf {
     common::repo().join("data/aliases.tsv")
 }
@@ -85,22 +88,41 @@ fn the_real_files_import_with_their_counts() {
             ("ai_companies/ai_companies.csv", 7, 7, 0),
             // 36 rounds, 26 of them with a post-money valuation (a dg:Valuation each).
             ("ai_companies/ai_companies_funding_rounds.csv", 36, 36, 62),
+            // Line 2 (Mistral AI, "2024") gives no revenue figure.
+            ("ai_companies/ai_companies_revenue_reports.csv", 34, 33, 33),
+            // Line 70 (Meta, "July 2025, 3400") has no Confidence.
+            ("ai_companies/ai_companies_staff_reports.csv", 42, 41, 41),
+            // Lines 72 and 108 give a market share and page views, no user or token figure.
+            ("ai_companies/ai_companies_usage_reports.csv", 44, 42, 42),
+            ("ai_companies/ai_companies_compute_spend.csv", 11, 11, 11),
             // 58 organisation roles over the 17 data centres.
             ("data_centers/data_centers.csv", 17, 17, 58),
+            ("data_centers/data_center_timelines.csv", 118, 118, 118),
         ]
     );
-    assert_eq!(report.facts(), 120);
-    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
-    // The triples of the three graphs (121 + 1211 + 744), as `dealgraph stats` counts them.
-    assert_eq!(built.quad_count(), 2076);
+    assert_eq!(report.facts(), 365);
+    assert_eq!(
+        report
+            .skipped
+            .iter()
+            .map(|s| (s.file.as_str(), s.line))
+            .collect::<Vec<_>>(),
+        vec![
+            ("ai_companies/ai_companies_revenue_reports.csv", 2),
+            ("ai_companies/ai_companies_staff_reports.csv", 70),
+            ("ai_companies/ai_companies_usage_reports.csv", 72),
+            ("ai_companies/ai_companies_usage_reports.csv", 108),
+        ]
+    );
+    // The triples of the import's graphs, as `dealgraph stats` counts them.
+    assert_eq!(built.quad_count(), EPOCH_TRIPLES);
     let text = report.to_string();
     for line in [
-        "total: 60 rows read, 120 facts, 0 rows skipped",
+        "total: 309 rows read, 365 facts, 4 rows skipped",
         "\"Coreweave\" -> <https://w3id.org/dealgraph/id/coreweave>",
         "\"Softbank\" -> <https://w3id.org/dealgraph/id/softbank>",
         "\"NVIDIA\" -> <https://w3id.org/dealgraph/id/nvidia>",
-        "new (not in the alias table, IRI from the name): 5",
-        "\"Khazna\" -> <https://w3id.org/dealgraph/id/khazna>",
+        "new (not in the alias table, IRI from the name): 0",
         "ambiguous: 0",
     ] {
         assert!(text.contains(line), "{line:?} not in the report:\n{text}");
@@ -137,7 +159,8 @@ fn facts_checked_by_hand_against_the_csv_files() {
         (
             "xAI Sep 2025 10B",
             "ASK { dgr:epoch-round-xai-sep-2025-10b dg:status dgs:in-negotiation ;
-                      dg:certainty dgc:reported ; dg:asOf \"2025-09-19\"^^xsd:date ;
+                      dg:certainty dgc:reported ; dg:reportDate \"2025-09-19\"^^xsd:date ;
+                      dg:fundingType \"Primary\" , \"Debt\" ;
                       dg:quote ?q ; prov:wasDerivedFrom ?s .
                    FILTER NOT EXISTS { dgr:epoch-round-xai-sep-2025-10b dg:date ?d }
                    FILTER STRSTARTS(?q, \"From Bloomberg, 10B in equity now\")
@@ -187,6 +210,65 @@ fn facts_checked_by_hand_against_the_csv_files() {
                       dg:dataCenter dgr:data-center-openai-oracle-stargate-abilene-texas .
                    dgr:softbank rdfs:label \"SoftBank\" . }",
         ),
+        // ai_companies_revenue_reports.csv, row "2022 28M" (OpenAI): 28000000.0 normalised to a
+        // year, "Yearly revenue", "$28,000,000 revenue in 2022", as of 2022-12-31, reported
+        // 2023-08-29, Likely.
+        (
+            "OpenAI revenue 2022",
+            "ASK { dgr:epoch-revenue-openai-2022-28m-2022-12-31 a dg:Revenue ; dg:subject dgr:openai ;
+                      dg:amount [ dg:value 28000000.0 ; dg:currency \"USD\" ] ;
+                      dg:figureKind \"Yearly revenue\" ;
+                      dg:sourceFigure \"$28,000,000 revenue in 2022\" ;
+                      dg:asOf \"2022-12-31\"^^xsd:date ; dg:reportDate \"2023-08-29\"^^xsd:date ;
+                      dg:certainty dgc:reported . }",
+        ),
+        // ai_companies_staff_reports.csv, row "2016, 52" (OpenAI): 52 staff, "Full company",
+        // 2016-12-31, a company disclosure, Confident.
+        (
+            "OpenAI staff 2016",
+            "ASK { ?h a dg:Headcount ; dg:subject dgr:openai ; dg:quantity 52.0 ;
+                      dg:figureKind \"Full company\" ; dg:asOf \"2016-12-31\"^^xsd:date ;
+                      dg:certainty dgc:stated ; prov:wasDerivedFrom ?s .
+                   ?s dg:sourceType \"Company disclosure\" . }",
+        ),
+        // ai_companies_usage_reports.csv, two rows "ChatGPT 700M WAU" (OpenAI): 770000000.0
+        // weekly users on 2025-07-15 and 700000000.0 on 2025-08-04; both kept.
+        (
+            "ChatGPT 700M WAU twice",
+            "ASK { dgr:epoch-usage-openai-chatgpt-700m-wau-2025-07-15 a dg:UsageFigure ;
+                      dg:quantity 770000000.0 ; dg:period \"Weekly\" ; dg:appliesTo \"ChatGPT\" .
+                   dgr:epoch-usage-openai-chatgpt-700m-wau-2025-08-04 dg:quantity 700000000.0 . }",
+        ),
+        // ai_companies_compute_spend.csv, row "OpenAI 2024 inference": 1800000000, "Inference
+        // cloud compute", "Year", 2024-12-31, Likely.
+        (
+            "OpenAI inference spend 2024",
+            "ASK { ?c a dg:ComputeSpend ; dg:subject dgr:openai ;
+                      dg:amount [ dg:value 1800000000.0 ] ;
+                      dg:spendCategory \"Inference cloud compute\" ; dg:period \"Year\" ;
+                      dg:asOf \"2024-12-31\"^^xsd:date ; dg:certainty dgc:reported . }",
+        ),
+        // data_center_timelines.csv, "Alibaba Zhangbei Zhangjiakou Hebei" on 2018-01-28: 76 MW,
+        // 3 buildings, 2.4248485053 billion 2025 USD, 8443234211932070000 8-bit OP/s; before the
+        // data's own date, so stated. "Amazon Ridgeland Mississippi" on 2027-09-21: 1008 MW, a
+        // projection, so expected.
+        (
+            "Data-centre timelines",
+            "ASK { ?a a dg:DataCenterSnapshot ;
+                      dg:dataCenter dgr:data-center-alibaba-zhangbei-zhangjiakou-hebei ;
+                      dg:asOf \"2018-01-28\"^^xsd:date ; dg:powerMW 76.0 ;
+                      dg:buildingsOperational 3.0 ; dg:capitalCost [ dg:value 2424848505.0 ] ;
+                      dg:performance8bitOps 8.44323421193207e18 ; dg:certainty dgc:stated .
+                   ?b dg:dataCenter dgr:data-center-amazon-ridgeland-mississippi ;
+                      dg:asOf \"2027-09-21\"^^xsd:date ; dg:powerMW 1008.0 ;
+                      dg:certainty dgc:expected . }",
+        ),
+        // ai_companies.csv, row "Google": its organisation is Google DeepMind.
+        (
+            "Google DeepMind",
+            "ASK { dgr:google <http://www.w3.org/ns/org#hasSubOrganization> dgr:google-deepmind .
+                   dgr:google-deepmind a dg:AILab . }",
+        ),
         // ai_companies.csv, row "Anthropic": Foundation, founded 2021-01-26.
         (
             "Anthropic founding",
@@ -218,11 +300,31 @@ fn malformed_rows_are_reported_with_file_line_and_reason_and_skipped() {
             "ai_companies/ai_companies.csv:3: skipped: not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY): \"not a date\": column \"Founding date\" holds \"not a date\"",
             "ai_companies/ai_companies_funding_rounds.csv:4: skipped: not a number: column \"Funding (equity)\" holds \"6.6 billion\"",
             "ai_companies/ai_companies_funding_rounds.csv:5: skipped: unknown value (expected one of Closed, Late discussions): column \"Status\" holds \"Rumoured\"",
+            // An empty figure, a unit string in a number, an empty required column, an Id and
+            // date given twice, a bad flag, an unknown tag, an unknown data centre.
+            "ai_companies/ai_companies_revenue_reports.csv:3: skipped: no figure: none of the columns \"Revenue amount (normalize to annual)\", \"Annualized revenue (USD)\" holds a value",
+            "ai_companies/ai_companies_revenue_reports.csv:4: skipped: not a number: column \"Revenue amount (normalize to annual)\" holds \"$28M\"",
+            "ai_companies/ai_companies_staff_reports.csv:3: skipped: missing value: column \"Confidence\" is empty",
+            "ai_companies/ai_companies_usage_reports.csv:3: skipped: duplicate row: another row of OpenAI has an Id and date giving <https://w3id.org/dealgraph/id/epoch-usage-openai-chatgpt-700m-wau-2025-08-04>",
+            "ai_companies/ai_companies_compute_spend.csv:2: skipped: not True or False: column \"Exclude from graph view\" holds \"maybe\"",
             "data_centers/data_centers.csv:3: skipped: unknown certainty tag: #maybe: column \"Owner\" holds \"Meta #maybe\"",
+            "data_centers/data_center_timelines.csv:4: skipped: unknown data centre: \"Nowhere DC\" is not a Handle of data_centers/data_centers.csv",
         ]
     );
     let by_reason: Vec<(String, usize)> = built.report.skipped_by_reason().into_iter().collect();
-    assert_eq!(by_reason.len(), 4);
+    assert_eq!(by_reason.len(), 9);
+    // Two addresses in one cell are two source pages; a count with stray spaces reads; a figure
+    // in scientific notation is a double; a snapshot after the data's date is expected.
+    for check in [
+        "ASK { dgr:epoch-revenue-openai-2024-1b-2024-06-30 prov:wasDerivedFrom ?s .
+               ?s prov:wasDerivedFrom <https://example.com/a> , <https://example.com/b> . }",
+        "ASK { ?h a dg:Headcount ; dg:quantity 52.0 . }",
+        "ASK { ?a dg:asOf \"2025-01-01\"^^xsd:date ; dg:performance8bitOps 1.25e21 ;
+                  dg:certainty dgc:stated . }",
+        "ASK { ?b dg:asOf \"2027-01-01\"^^xsd:date ; dg:powerMW 200.0 ; dg:certainty dgc:expected . }",
+    ] {
+        assert!(ask(&store, check), "not found: {check}");
+    }
     // The valid rows are all there: the multi-line quoted Notes with doubled quotes, the row
     // with stray whitespace (its dates at month and year precision, the Graph note as quote),
     // and the unknown organisation under a new IRI.
@@ -231,7 +333,7 @@ fn malformed_rows_are_reported_with_file_line_and_reason_and_skipped() {
         "ASK { dgr:epoch-round-openai-good-round dg:quote \"Multi-line \\\"quoted\\\"\\nnotes\" ;
                   prov:wasDerivedFrom/prov:wasDerivedFrom <https://openai.com/index/scale-the-benefits-of-ai/> .
                dgr:epoch-round-anthropic-spaces-round dg:date \"2023-10\"^^xsd:gYearMonth ;
-                  dg:asOf \"2023\"^^xsd:gYear ; dg:status dgs:in-negotiation ;
+                  dg:reportDate \"2023\"^^xsd:gYear ; dg:status dgs:in-negotiation ;
                   dg:certainty dgc:reported ; dg:quote \"Graph note only\" .
                FILTER NOT EXISTS { dgr:epoch-round-anthropic-spaces-round dg:amount ?a }
                dgr:epoch-round-stealth-labs-unknown-org-round dg:investee dgr:stealth-labs .
@@ -244,7 +346,16 @@ fn malformed_rows_are_reported_with_file_line_and_reason_and_skipped() {
             .iter()
             .map(|f| (f.rows_read, f.rows_mapped))
             .collect::<Vec<_>>(),
-        vec![(2, 1), (5, 3), (2, 1)]
+        vec![
+            (2, 1),
+            (5, 3),
+            (3, 1),
+            (2, 1),
+            (2, 1),
+            (1, 0),
+            (2, 1),
+            (3, 2)
+        ]
     );
     assert!(
         built
@@ -317,10 +428,10 @@ fn importing_twice_gives_the_same_triples() {
             .map(|(_, n)| n)
             .sum()
     };
-    assert_eq!(epoch_triples(&store), 2076);
+    assert_eq!(epoch_triples(&store), EPOCH_TRIPLES);
     import(&store, "data/epoch");
     assert_eq!(store.len().unwrap(), once);
-    assert_eq!(epoch_triples(&store), 2076);
+    assert_eq!(epoch_triples(&store), EPOCH_TRIPLES);
     // Replacing with the fixture's smaller import drops what the real files gave.
     import(&store, "tests/fixtures/epoch-bad");
     assert!(store.len().unwrap() < once);
@@ -390,8 +501,9 @@ fn the_cli_prints_counts_skipped_rows_and_the_reconciliation() {
     );
     for line in [
         "ai_companies/ai_companies_funding_rounds.csv: 36 rows read, 36 mapped, 0 skipped, 62 facts",
-        "total: 60 rows read, 120 facts, 0 rows skipped",
-        "2076 triples written into 3 graphs, replacing them",
+        "ai_companies/ai_companies_staff_reports.csv:70: skipped: missing value: column \"Confidence\" is empty",
+        "total: 309 rows read, 365 facts, 4 rows skipped",
+        "8652 triples written into 8 graphs, replacing them",
         "credit: Epoch AI",
     ] {
         assert!(stdout.contains(line), "{line:?} not in:\n{stdout}");

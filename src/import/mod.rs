@@ -23,6 +23,7 @@ pub(crate) const SCHEMA: &str = "http://schema.org/";
 pub(crate) const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
 pub(crate) const PROV: &str = "http://www.w3.org/ns/prov#";
 pub(crate) const DCTERMS: &str = "http://purl.org/dc/terms/";
+pub(crate) const ORG: &str = "http://www.w3.org/ns/org#";
 
 pub(crate) fn iri(namespace: &str, local: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{namespace}{local}"))
@@ -347,10 +348,15 @@ pub enum Kind {
     /// Comma-separated organisations, each possibly tagged `#confident`, `#likely` or
     /// `#speculative`.
     TaggedOrgList,
-    /// An absolute IRI (a web address).
+    /// An absolute web address, or several separated by commas (a cell citing two pages).
     Url,
     /// One value of a closed vocabulary: the cell, compared without case, to an IRI.
     Code(&'static [(&'static str, &'static str)]),
+    /// `True` or `False` (any case), as `xsd:boolean`.
+    Flag,
+    /// A finite floating-point number, as `xsd:double`: for figures too large for
+    /// `xsd:decimal` (oxigraph's decimals stop near 1.7e20; training compute reaches 1e26 FLOP).
+    Double,
 }
 
 /// Where a column's value goes when it is a plain attribute of the row's subject.
@@ -398,6 +404,8 @@ pub enum Value {
     Decimal(String),
     Literal(Literal),
     Iri(NamedNode),
+    /// Several web addresses of one cell.
+    Iris(Vec<NamedNode>),
     /// Organisations with the certainty their tag gives.
     Tagged(Vec<(NamedNode, NamedNode)>),
 }
@@ -433,6 +441,18 @@ impl Row {
             Some(Value::Iri(i)) => Some(i),
             _ => None,
         }
+    }
+
+    /// The addresses of the columns, in order, each cell giving one or several.
+    pub fn iris<'a>(&'a self, columns: &[&str]) -> Vec<&'a NamedNode> {
+        columns
+            .iter()
+            .flat_map(|c| match self.values.get(*c) {
+                Some(Value::Iri(i)) => std::slice::from_ref(i),
+                Some(Value::Iris(list)) => list.as_slice(),
+                _ => &[],
+            })
+            .collect()
     }
 
     pub fn decimal(&self, column: &str) -> Option<&str> {
@@ -675,6 +695,11 @@ impl Table {
                         }
                         Value::Literal(l) => sink.add(subject, &p, l.clone()),
                         Value::Iri(i) => sink.add(subject, &p, i.clone()),
+                        Value::Iris(list) => {
+                            for i in list {
+                                sink.add(subject, &p, i.clone());
+                            }
+                        }
                         Value::Tagged(items) => {
                             for (org, _) in items {
                                 sink.add(subject, &p, org.clone());
@@ -775,12 +800,23 @@ fn read_cell(kind: Kind, cell: &str, aliases: &mut Aliases) -> Result<Value, Str
             }
             Value::Tagged(items)
         }
-        Kind::Url => Value::Iri(
-            NamedNode::new(cell)
-                .ok()
-                .filter(|_| cell.starts_with("http://") || cell.starts_with("https://"))
-                .ok_or_else(|| "not a web address".to_owned())?,
-        ),
+        Kind::Url => {
+            // A comma followed by a new scheme separates addresses; a comma inside one address
+            // (legal in a path or query) does not.
+            let mut urls = Vec::new();
+            for part in split_urls(cell) {
+                urls.push(
+                    NamedNode::new(part)
+                        .ok()
+                        .filter(|_| part.starts_with("http://") || part.starts_with("https://"))
+                        .ok_or_else(|| "not a web address".to_owned())?,
+                );
+            }
+            match urls.len() {
+                1 => Value::Iri(urls.pop().expect("one")),
+                _ => Value::Iris(urls),
+            }
+        }
         Kind::Code(codes) => {
             let found = codes
                 .iter()
@@ -793,7 +829,43 @@ fn read_cell(kind: Kind, cell: &str, aliases: &mut Aliases) -> Result<Value, Str
                 })?;
             Value::Iri(NamedNode::new_unchecked(found.1))
         }
+        Kind::Double => {
+            let value: f64 = cell
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| "not a finite number".to_owned())?;
+            Value::Literal(Literal::new_typed_literal(
+                format!("{value:e}"),
+                xsd::DOUBLE,
+            ))
+        }
+        Kind::Flag => {
+            let value = if cell.eq_ignore_ascii_case("true") {
+                "true"
+            } else if cell.eq_ignore_ascii_case("false") {
+                "false"
+            } else {
+                return Err("not True or False".into());
+            };
+            Value::Literal(Literal::new_typed_literal(value, xsd::BOOLEAN))
+        }
     })
+}
+
+/// The addresses of a cell: split at each comma that a new `http://` or `https://` follows.
+fn split_urls(cell: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, _) in cell.match_indices(',') {
+        let rest = cell[at + 1..].trim_start();
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            parts.push(cell[start..at].trim());
+            start = at + 1;
+        }
+    }
+    parts.push(cell[start..].trim());
+    parts
 }
 
 /// A decimal number times 10^`exponent`, in canonical `xsd:decimal` form; rounded half away
@@ -804,6 +876,18 @@ pub fn decimal(cell: &str, exponent: u32, whole: bool) -> Result<String, String>
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
+    // Scientific notation ("1.25e+21"), as spreadsheets write large figures.
+    let (digits, power) = match digits.split_once(['e', 'E']) {
+        Some((mantissa, power)) => {
+            let power: i32 = power
+                .parse()
+                .ok()
+                .filter(|p: &i32| p.abs() <= 400)
+                .ok_or_else(|| "not a number".to_owned())?;
+            (mantissa, power)
+        }
+        None => (digits, 0),
+    };
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     if int.is_empty() && frac.is_empty()
         || !int.bytes().all(|b| b.is_ascii_digit())
@@ -811,11 +895,23 @@ pub fn decimal(cell: &str, exponent: u32, whole: bool) -> Result<String, String>
     {
         return Err("not a number".into());
     }
-    // Shift the decimal point right by `exponent` digits.
-    let shift = (exponent as usize).min(frac.len());
-    let mut int = format!("{int}{}", &frac[..shift]);
-    int.push_str(&"0".repeat(exponent as usize - shift));
-    let mut frac = frac[shift..].to_owned();
+    // Move the decimal point by `exponent` + `power` digits.
+    let all = format!("{int}{frac}");
+    let point = int.len() as i64 + i64::from(exponent) + i64::from(power);
+    let (mut int, mut frac) = if point <= 0 {
+        (
+            String::new(),
+            format!("{}{all}", "0".repeat(point.unsigned_abs() as usize)),
+        )
+    } else if point as usize >= all.len() {
+        (
+            format!("{all}{}", "0".repeat(point as usize - all.len())),
+            String::new(),
+        )
+    } else {
+        let (i, f) = all.split_at(point as usize);
+        (i.to_owned(), f.to_owned())
+    };
     if whole {
         let round_up = frac.as_bytes().first().is_some_and(|d| *d >= b'5');
         frac.clear();
@@ -914,6 +1010,18 @@ mod tests {
             "23967424345"
         );
         assert_eq!(decimal("8", 9, true).unwrap(), "8000000000");
+        assert_eq!(
+            decimal("1.01806794258373e+21", 0, false).unwrap(),
+            "1018067942583730000000"
+        );
+        assert_eq!(decimal("2.5E-3", 0, false).unwrap(), "0.0025");
+        assert_eq!(
+            decimal("1e+25", 0, false).unwrap(),
+            "10000000000000000000000000"
+        );
+        assert_eq!(decimal("6.66e2", 0, true).unwrap(), "666");
+        assert!(decimal("1e", 0, false).is_err());
+        assert!(decimal("1e999", 0, false).is_err());
         assert_eq!(decimal("0", 9, true).unwrap(), "0");
         assert_eq!(
             decimal("214348.14354550533", 0, false).unwrap(),

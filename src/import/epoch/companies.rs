@@ -2,9 +2,10 @@
 //! (their rounds, with valuations and the investors the rows name).
 
 use super::{
-    COMPANIES, Context, FUNDING_ROUNDS, Graphs, RDF_TYPE, RDFS_SEE_ALSO, provenance, row_source,
+    COMPANIES, CONFIDENCES, Context, FUNDING_ROUNDS, Graphs, RDF_TYPE, RDFS_SEE_ALSO, provenance,
+    row_source,
 };
-use crate::import::{Aliases, Column, DG, DGR, Kind, QuadSink, Row, Table, To, iri, slug};
+use crate::import::{Aliases, Column, DG, DGR, Kind, ORG, QuadSink, Row, Table, To, iri, slug};
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{GraphName, NamedNode, Quad};
 use std::collections::BTreeSet;
@@ -23,25 +24,14 @@ const STATUSES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Epoch's confidence in a round, as certainty: "Confident" rows rest on what the parties or
-/// their filings state, so stated; "Likely" rows rest on press reports and Epoch's reading of
-/// them, so reported; "Uncertain" rows are Epoch's estimates, so speculative.
-const CONFIDENCES: &[(&str, &str)] = &[
-    ("Confident", "https://w3id.org/dealgraph/certainty/stated"),
-    ("Likely", "https://w3id.org/dealgraph/certainty/reported"),
-    (
-        "Uncertain",
-        "https://w3id.org/dealgraph/certainty/speculative",
-    ),
-];
-
-/// `ai_companies.csv`: one organisation per row, plain attributes only.
-/// Not mapped yet: "Organization (from Organizations)" (the lab's own name, such as Google
-/// DeepMind for Google, which would need its own entity and link).
+/// `ai_companies.csv`: one organisation per row with plain attributes, and its AI lab
+/// ("Organization (from Organizations)") when that is another organisation: Google's is Google
+/// DeepMind, linked as a sub-organisation (W3C ORG).
 pub const COMPANIES_TABLE: Table = Table {
     file: "ai_companies/ai_companies.csv",
     columns: &[
         Column::new("Name", Kind::Org, To::Mapping).required(),
+        Column::new("Organization (from Organizations)", Kind::Org, To::Mapping),
         Column::new(
             "Company type",
             Kind::Code(COMPANY_TYPES),
@@ -67,7 +57,6 @@ pub const COMPANIES_TABLE: Table = Table {
 
 /// `ai_companies_funding_rounds.csv`: one `dg:FundingRound` per row, and a `dg:Valuation` when
 /// the row gives a post-money valuation.
-/// Not mapped yet: "Type" (Primary, Secondary, Debt, Other) and "Exclude from graph view".
 pub const FUNDING_ROUNDS_TABLE: Table = Table {
     file: "ai_companies/ai_companies_funding_rounds.csv",
     columns: &[
@@ -82,13 +71,27 @@ pub const FUNDING_ROUNDS_TABLE: Table = Table {
             Kind::Usd { exponent: 0 },
             To::Mapping,
         ),
-        Column::new("Report date", Kind::Date, To::Mapping),
+        Column::new(
+            "Report date",
+            Kind::Date,
+            To::Property("https://w3id.org/dealgraph/ontology#reportDate"),
+        ),
         Column::new("Source 1", Kind::Url, To::Mapping),
         Column::new("Source 2", Kind::Url, To::Mapping),
         Column::new("Source 3", Kind::Url, To::Mapping),
         Column::new("Graph note", Kind::Text, To::Mapping),
         Column::new("Notes", Kind::Text, To::Mapping),
         Column::new("Confidence", Kind::Code(CONFIDENCES), To::Mapping).required(),
+        Column::new(
+            "Type",
+            Kind::TextList,
+            To::Property("https://w3id.org/dealgraph/ontology#fundingType"),
+        ),
+        Column::new(
+            "Exclude from graph view",
+            Kind::Flag,
+            To::Property("https://w3id.org/dealgraph/ontology#excludedFromCharts"),
+        ),
     ],
 };
 
@@ -108,7 +111,7 @@ pub(super) fn import(cx: &mut Context) -> Result<Graphs, crate::import::ImportEr
     let mut round_sink = QuadSink::new(GraphName::NamedNode(super::graph(FUNDING_ROUNDS)));
     let dataset = cx.dataset(
         &mut company_sink,
-        "epoch-ai-data-on-ai-companies",
+        super::AI_COMPANIES_DATASET,
         "Epoch AI, Data on AI Companies",
     );
 
@@ -119,6 +122,12 @@ pub(super) fn import(cx: &mut Context) -> Result<Graphs, crate::import::ImportEr
         let org = row.iri("Name").expect("a required column");
         company_sink.add(org, &rdf::TYPE.into_owned(), iri(DG, "Company"));
         COMPANIES_TABLE.attributes(row, org, &mut company_sink);
+        if let Some(lab) = row.iri("Organization (from Organizations)")
+            && lab != org
+        {
+            company_sink.add(org, &iri(ORG, "hasSubOrganization"), lab.clone());
+            company_sink.add(lab, &rdf::TYPE.into_owned(), iri(DG, "AILab"));
+        }
     }
     counts.rows_mapped = rows.len();
     cx.report.files.push(counts);
@@ -158,10 +167,7 @@ fn funding_round(
     let mut sink = QuadSink::new(GraphName::NamedNode(super::graph(FUNDING_ROUNDS)));
     let fact = iri(DGR, &local);
     let source = iri(DGR, &format!("{local}-source"));
-    let urls: Vec<&NamedNode> = ["Source 1", "Source 2", "Source 3"]
-        .iter()
-        .filter_map(|c| row.iri(c))
-        .collect();
+    let urls = row.iris(&["Source 1", "Source 2", "Source 3"]);
     row_source(
         &mut sink,
         &source,
@@ -208,9 +214,7 @@ fn funding_round(
     if let Some(d) = row.literal("Close date") {
         sink.add(&fact, &iri(DG, "date"), d.clone());
     }
-    if let Some(d) = row.literal("Report date") {
-        sink.add(&fact, &iri(DG, "asOf"), d.clone());
-    }
+    FUNDING_ROUNDS_TABLE.attributes(row, &fact, &mut sink);
     sink.add(
         &fact,
         &iri(DG, "status"),
@@ -277,4 +281,3 @@ fn investors(row: &Row, id: &str, aliases: &mut Aliases, investee: &NamedNode) -
     }
     found
 }
-

@@ -12,6 +12,7 @@
 
 mod companies;
 mod data_centers;
+mod reports;
 
 use super::{Aliases, DCTERMS, DG, DGR, FileCounts, ImportError, PROV, QuadSink, Report, Row};
 use super::{SCHEMA, Table, iri};
@@ -30,10 +31,28 @@ pub fn graph(stem: &str) -> NamedNode {
 
 const COMPANIES: &str = "companies";
 const FUNDING_ROUNDS: &str = "funding-rounds";
+const REVENUE: &str = "revenue";
+const STAFF: &str = "staff";
+const USAGE: &str = "usage";
+const COMPUTE_SPEND: &str = "compute-spend";
 const DATA_CENTERS: &str = "data-centers";
+const DATA_CENTER_TIMELINES: &str = "data-center-timelines";
+
+/// The local name of Epoch AI's "Data on AI Companies" dataset, which every file of
+/// `ai_companies/` is part of.
+const AI_COMPANIES_DATASET: &str = "epoch-ai-data-on-ai-companies";
 
 /// The graphs the import replaces, in the order it writes them.
-const GRAPHS: &[&str] = &[COMPANIES, FUNDING_ROUNDS, DATA_CENTERS];
+const GRAPHS: &[&str] = &[
+    COMPANIES,
+    FUNDING_ROUNDS,
+    REVENUE,
+    STAFF,
+    USAGE,
+    COMPUTE_SPEND,
+    DATA_CENTERS,
+    DATA_CENTER_TIMELINES,
+];
 
 /// The graphs the import replaces: each is replaced, even when its file gave nothing.
 pub fn graphs() -> Vec<NamedNode> {
@@ -43,8 +62,24 @@ pub fn graphs() -> Vec<NamedNode> {
 /// What one part of the import gives: each of its graphs (by stem) with its quads.
 type Graphs = Vec<(&'static str, Vec<Quad>)>;
 
+/// One part of the import: a module's mapping of its files.
+type Part = fn(&mut Context) -> Result<Graphs, ImportError>;
+
+/// Epoch's confidence in a row (a round, a report), as certainty: "Confident" rows rest on what the parties or
+/// their filings state, so stated; "Likely" rows rest on press reports and Epoch's reading of
+/// them, so reported; "Uncertain" rows are Epoch's estimates, so speculative.
+pub(super) const CONFIDENCES: &[(&str, &str)] = &[
+    ("Confident", "https://w3id.org/dealgraph/certainty/stated"),
+    ("Likely", "https://w3id.org/dealgraph/certainty/reported"),
+    (
+        "Uncertain",
+        "https://w3id.org/dealgraph/certainty/speculative",
+    ),
+];
+
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+const RDFS_COMMENT: &str = "http://www.w3.org/2000/01/rdf-schema#comment";
 const RDFS_SEE_ALSO: &str = "http://www.w3.org/2000/01/rdf-schema#seeAlso";
 const SKOS_ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
 
@@ -86,8 +121,7 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
         report: Report::default(),
         epoch,
     };
-    let parts: &[fn(&mut Context) -> Result<Graphs, ImportError>] =
-        &[companies::import, data_centers::import];
+    let parts: &[Part] = &[companies::import, reports::import, data_centers::import];
     let mut by_stem: Vec<(&str, Vec<Quad>)> = GRAPHS.iter().map(|s| (*s, Vec::new())).collect();
     for part in parts {
         for (stem, quads) in part(&mut cx)? {
@@ -100,7 +134,9 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
     }
     // The organisations, with the labels every file used for them, go with the companies.
     let companies = GraphName::NamedNode(graph(COMPANIES));
-    by_stem[0].1.extend(cx.aliases.organisation_quads(&companies));
+    by_stem[0]
+        .1
+        .extend(cx.aliases.organisation_quads(&companies));
     cx.report.reconciliation = cx.aliases.reconciliation();
     Ok(EpochImport {
         graphs: by_stem
@@ -132,7 +168,7 @@ impl Context {
         mut map_row: impl FnMut(&Row, &mut Aliases) -> Result<(Vec<Quad>, usize), String>,
     ) -> Result<(), ImportError> {
         let (rows, mut skipped) = table.read(&self.dir, &mut self.aliases)?;
-        let mut counts = file_counts(table, &rows, &[]);
+        let mut counts = file_counts(table, &rows, &skipped);
         for row in &rows {
             match map_row(row, &mut self.aliases) {
                 Ok((quads, facts)) => {
@@ -147,7 +183,6 @@ impl Context {
                 }),
             }
         }
-        counts.rows_read += skipped.len();
         skipped.sort_by_key(|s| s.line);
         self.report.skipped.extend(skipped);
         self.report.files.push(counts);
@@ -227,4 +262,3 @@ fn provenance(
     sink.string(fact, &iri(DG, "quote"), quote);
     sink.add(fact, &iri(DG, "certainty"), certainty.clone());
 }
-
