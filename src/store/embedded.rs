@@ -344,9 +344,20 @@ impl Backend for EmbeddedStore {
             .lock()
             .map_err(|_| StoreError::Storage("a previous write panicked".into()))?;
         let mut tx = self.store.start_transaction()?;
+        let started = std::time::Instant::now();
         let outcome = self.apply(&mut tx, op)?;
-        infer::recompute(&mut TxTarget { tx: &mut tx })?;
+        let applied = started.elapsed();
+        let derivation = infer::recompute(&mut TxTarget { tx: &mut tx })?;
+        let derived = started.elapsed();
         let report = check_shapes(&tx)?;
+        tracing::debug!(
+            apply_ms = applied.as_millis() as u64,
+            infer_ms = (derived - applied).as_millis() as u64,
+            shapes_ms = (started.elapsed() - derived).as_millis() as u64,
+            derived_triples = derivation.triples,
+            rounds = derivation.rounds,
+            "write checked"
+        );
         if !report.conforms() {
             return Err(StoreError::Invalid(Box::new(report)));
         }
