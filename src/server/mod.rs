@@ -6,6 +6,7 @@
 
 pub mod error;
 mod gsp;
+mod linked_data;
 mod negotiate;
 mod service_description;
 mod sparql;
@@ -116,6 +117,9 @@ pub fn app(state: AppState) -> Router {
         .route("/queries", get(list_examples))
         .route("/queries/{name}", get(example))
         .route("/health", get(|| async { "ok" }))
+        .route("/id/{local}", linked_data_route("id"))
+        .route("/certainty/{local}", linked_data_route("certainty"))
+        .route("/status/{local}", linked_data_route("status"))
         .route("/ready", get(ready))
         .fallback(|| async { ApiError::NotFound("nothing here; see / for the routes".into()) })
         .layer(cors(&state.config.write_origins))
@@ -133,6 +137,15 @@ pub fn app(state: AppState) -> Router {
             state.config.request_read_timeout,
         ))
         .with_state(state)
+}
+
+/// The route that dereferences the IRIs `NAMESPACE{kind}/...`.
+fn linked_data_route(kind: &'static str) -> axum::routing::MethodRouter<AppState> {
+    get(
+        move |State(state): State<AppState>,
+              axum::extract::Path(local): axum::extract::Path<String>,
+              headers: HeaderMap| linked_data::describe(state, kind, local, headers),
+    )
 }
 
 /// Reads from every origin; writes only from the configured ones (the token is still required).
