@@ -379,13 +379,100 @@ impl Shapes {
 
     /// Validates the data; every violation is returned, none is dropped.
     pub fn validate(&self, data: &dyn SelectSource) -> Result<ValidationReport, StoreError> {
+        self.validate_within(data, None)
+    }
+
+    /// Validates the focus nodes among `nodes` (IRIs), or all of them for `None`.
+    pub fn validate_within(
+        &self,
+        data: &dyn SelectSource,
+        nodes: Option<&[Term]>,
+    ) -> Result<ValidationReport, StoreError> {
         let mut results = Vec::new();
+        if nodes.is_some_and(<[Term]>::is_empty) {
+            return Ok(ValidationReport { results });
+        }
         for &root in &self.roots {
-            let targets = Focus::Targets(&self.shapes[root].targets);
-            self.validate_shape(root, targets, data, &mut results)?;
+            let targets = &self.shapes[root].targets;
+            let Some(nodes) = nodes else {
+                self.validate_shape(root, Focus::Targets(targets), data, &mut results)?;
+                continue;
+            };
+            // The listed nodes this shape targets, found once: most shapes target none of a
+            // write's few nodes, and then run no query at all.
+            let mut builder = Builder::new(&self.shapes);
+            let query = format!(
+                "SELECT ?focus WHERE {{ {} }}",
+                builder.enumerate(Focus::Within(nodes, targets), "?focus")
+            );
+            let focus_nodes: Vec<Term> = data
+                .select(&query)?
+                .iter()
+                .filter_map(|row| row.get("focus").cloned())
+                .collect();
+            if !focus_nodes.is_empty() {
+                self.validate_shape(
+                    root,
+                    Focus::Within(&focus_nodes, targets),
+                    data,
+                    &mut results,
+                )?;
+            }
         }
         results.sort_by_cached_key(ValidationResult::sort_key);
         Ok(ValidationReport { results })
+    }
+
+    /// The predicates whose triples, when they change on a node, can change whether the nodes
+    /// next to it conform: those the shapes read on value nodes, one step from a focus node
+    /// (rdf:type for sh:class, the paths of shapes nested on values). `None` when the shapes read
+    /// further than one step, where a write's neighbourhood would not be enough.
+    pub fn value_predicates(&self) -> Option<HashSet<NamedNode>> {
+        let mut found: HashSet<(NamedNode, usize)> = HashSet::new();
+        for &root in &self.roots {
+            self.reads(root, 0, &mut found);
+        }
+        if found.iter().any(|(_, distance)| *distance > 1) {
+            return None;
+        }
+        Some(
+            found
+                .into_iter()
+                .filter(|(_, distance)| *distance == 1)
+                .map(|(p, _)| p)
+                .collect(),
+        )
+    }
+
+    /// Records what `id` reads on the nodes at `distance` from the focus node it applies to.
+    fn reads(&self, id: ShapeId, distance: usize, found: &mut HashSet<(NamedNode, usize)>) {
+        let shape = &self.shapes[id];
+        let values = match &shape.path {
+            Some(path) => {
+                found.insert((path.predicate().clone(), distance));
+                distance + 1
+            }
+            None => distance,
+        };
+        for constraint in &shape.constraints {
+            match constraint {
+                Constraint::Value(ValueConstraint::Class(_)) => {
+                    found.insert((rdf::TYPE.into_owned(), values));
+                }
+                Constraint::Value(ValueConstraint::Node(child)) => {
+                    self.reads(*child, values, found);
+                }
+                Constraint::Value(ValueConstraint::Or(children)) => {
+                    for child in children {
+                        self.reads(*child, values, found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for &property in &shape.properties {
+            self.reads(property, values, found);
+        }
     }
 
     /// Runs one query per constraint of the shape over its focus nodes, then validates the
@@ -515,6 +602,8 @@ impl Shapes {
 #[derive(Debug, Clone, Copy)]
 enum Focus<'a> {
     Targets(&'a [Target]),
+    /// The targets of a root shape that are among the listed nodes (a write's neighbourhood).
+    Within(&'a [Term], &'a [Target]),
     Values(&'a Focus<'a>, &'a Path),
 }
 
@@ -523,6 +612,7 @@ impl Focus<'_> {
     fn is_small(&self) -> bool {
         match self {
             Self::Targets(targets) => targets.iter().all(|t| matches!(t, Target::Node(_))),
+            Self::Within(..) => true,
             Self::Values(parent, _) => parent.is_small(),
         }
     }
@@ -553,6 +643,16 @@ impl<'s> Builder<'s> {
     /// A group pattern binding `var` to each focus node exactly once.
     fn enumerate(&mut self, focus: Focus<'_>, var: &str) -> String {
         match focus {
+            Focus::Within(nodes, targets) => {
+                // Each listed node is tested for being a target, rather than every target
+                // enumerated and then matched against the list.
+                let member = self.member(Focus::Targets(targets), var);
+                let listed: Vec<String> = nodes.iter().map(Term::to_string).collect();
+                format!(
+                    "{{ SELECT DISTINCT {var} WHERE {{ VALUES {var} {{ {} }} FILTER({member}) }} }}",
+                    listed.join(" ")
+                )
+            }
             Focus::Targets(targets) => {
                 let mut branches = Vec::new();
                 let nodes: Vec<String> = targets
@@ -604,6 +704,11 @@ impl<'s> Builder<'s> {
     /// A boolean expression, true when the term bound to `var` is a focus node.
     fn member(&mut self, focus: Focus<'_>, var: &str) -> String {
         match focus {
+            Focus::Within(nodes, targets) => {
+                let listed: Vec<String> = nodes.iter().map(Term::to_string).collect();
+                let targets = self.member(Focus::Targets(targets), var);
+                format!("({var} IN ({}) && {targets})", listed.join(", "))
+            }
             Focus::Targets(targets) => {
                 let mut tests = Vec::new();
                 for target in targets {
@@ -646,6 +751,9 @@ impl<'s> Builder<'s> {
             let enumerate = self.enumerate(focus, "?focus");
             let fails = match constraint {
                 Constraint::HasValue(term) => format!("FILTER(!sameTerm(?focus, {term}))"),
+                Constraint::Value(vc) if focus.is_small() => {
+                    format!("FILTER(!({}))", self.value_ok(vc, "?focus")?)
+                }
                 Constraint::Value(vc) => self.fails(vc, "?focus")?,
                 // Refused when the shapes are read.
                 Constraint::MinCount(_) | Constraint::MaxCount(_) => return Ok(None),
@@ -692,13 +800,15 @@ impl<'s> Builder<'s> {
                 format!("SELECT ?focus WHERE {{ {enumerate} FILTER NOT EXISTS {{ {wanted} }} }}")
             }
             Constraint::Value(vc) => {
-                let fails = self.fails(vc, "?value")?;
                 if focus.is_small() {
+                    // Few values: each is tested, rather than every instance of a class listed.
+                    let fails = format!("FILTER(!({}))", self.value_ok(vc, "?value")?);
                     let enumerate = self.enumerate(focus, "?focus");
                     format!(
                         "SELECT DISTINCT ?focus ?value WHERE {{ {enumerate} {triple} {fails} }}"
                     )
                 } else {
+                    let fails = self.fails(vc, "?value")?;
                     // Scan the predicate and test the values first, in a subquery: focus
                     // membership is then tested only for the values that fail. In one FILTER,
                     // oxigraph would evaluate the membership EXISTS for every triple.

@@ -8,6 +8,7 @@
 
 mod embedded;
 mod error;
+mod touched;
 mod update;
 
 pub use embedded::{EmbeddedStore, StoreLocation};
@@ -154,6 +155,9 @@ impl std::fmt::Debug for WriteOp {
 pub struct WriteOutcome {
     /// For graph-level operations: whether the target graph existed before the write.
     pub graph_existed: bool,
+    /// Whether the derived graph and the shape check were kept up to date around what the
+    /// write touched, rather than recomputed over the whole store.
+    pub maintained_locally: bool,
 }
 
 /// Counts a user reads to see what the store holds.
@@ -173,6 +177,9 @@ pub struct Stats {
 pub struct StoreOptions {
     /// The only way a SPARQL `LOAD` or `SERVICE` reaches the network.
     pub fetcher: Arc<Fetcher>,
+    /// Recompute the derived graph from scratch on every write instead of around what the
+    /// write touched: the reference the local maintenance is tested against.
+    pub full_recompute: bool,
 }
 
 /// The interface a storage backend implements. The embedded oxigraph store is one; a remote

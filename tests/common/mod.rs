@@ -62,6 +62,7 @@ impl TestServer {
                 Duration::from_secs(10),
                 1024 * 1024,
             )),
+            ..StoreOptions::default()
         };
         let store: Arc<dyn Backend> = Arc::new(
             EmbeddedStore::open(&setup.location, options, ParseLimits::default())
