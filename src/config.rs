@@ -92,6 +92,7 @@ impl StoreArgs {
                 Duration::from_secs(30),
                 64 * 1024 * 1024,
             )),
+            search: None,
         }
     }
 
