@@ -29,6 +29,7 @@ use oxigraph::sparql::{CancellationToken, QueryResults};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
@@ -218,6 +219,8 @@ pub struct SearchIndex {
     dir: Option<PathBuf>,
     /// Why the index must be rebuilt from the store before use, if it must.
     rebuild_reason: Mutex<Option<String>>,
+    /// Whole rebuilds since it was opened.
+    rebuilds: AtomicU64,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -272,12 +275,19 @@ impl SearchIndex {
             fields,
             dir,
             rebuild_reason: Mutex::new(reason),
+            rebuilds: AtomicU64::new(0),
         })
     }
 
     /// Why the index must be rebuilt before it is used, if it must.
     pub fn rebuild_reason(&self) -> Option<String> {
         self.rebuild_reason.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// How many times the whole index was rebuilt since it was opened (other writes
+    /// replaced only the documents they touched).
+    pub fn rebuilds(&self) -> u64 {
+        self.rebuilds.load(Ordering::Relaxed)
     }
 
     /// Number of documents.
@@ -336,6 +346,7 @@ impl SearchIndex {
         if let Ok(mut reason) = self.rebuild_reason.lock() {
             *reason = None;
         }
+        self.rebuilds.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
             documents = entities.len(),
             ms = started.elapsed().as_secs_f64() * 1000.0,
