@@ -31,6 +31,8 @@ pub struct TestServer {
     pub raw_store: Arc<dyn Backend>,
     /// The SERVICE handler of `raw_store`, to hand to a restarted server with it.
     pub search_service: SearchService,
+    /// The search index the server's store keeps in step.
+    pub search_index: Arc<dealgraph::search::SearchIndex>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -88,9 +90,10 @@ impl TestServer {
                     .expect("open store"),
             ),
         };
-        let store: Arc<dyn Backend> =
-            Indexed::open_at(Arc::clone(&raw_store), &setup.search, &service)
-                .expect("open the search index");
+        let indexed = Indexed::open_at(Arc::clone(&raw_store), &setup.search, &service)
+            .expect("open the search index");
+        let search_index = Arc::clone(indexed.index());
+        let store: Arc<dyn Backend> = indexed;
         if setup.seed && setup.epoch {
             dealgraph::seed::seed_if_empty_with_imports(
                 store.as_ref(),
@@ -125,6 +128,7 @@ impl TestServer {
             store,
             raw_store,
             search_service: service,
+            search_index,
             shutdown: Some(tx),
             thread: Some(thread),
         }
