@@ -94,7 +94,8 @@ impl SearchLocation {
         match store {
             crate::store::StoreLocation::Memory => Self::Memory,
             crate::store::StoreLocation::Disk(path) => {
-                let mut name = path.as_os_str().to_owned();
+                // `db/` and `db` alike give `db.search`, never `db/.search`.
+                let mut name = path.components().as_path().as_os_str().to_owned();
                 name.push(".search");
                 Self::Dir(PathBuf::from(name))
             }
@@ -1054,4 +1055,42 @@ fn is_schema_predicate(predicate: &str) -> bool {
         ))
         || predicate.starts_with("http://www.w3.org/2002/07/owl#")
         || predicate == format!("{NAMESPACE}ontology#derivationRule")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreLocation;
+
+    #[test]
+    fn an_on_disk_store_keeps_its_index_beside_it() {
+        for given in ["data/db", "data/db/"] {
+            assert_eq!(
+                SearchLocation::for_store(&StoreLocation::Disk(PathBuf::from(given))),
+                SearchLocation::Dir(PathBuf::from("data/db.search"))
+            );
+        }
+        assert_eq!(
+            SearchLocation::for_store(&StoreLocation::Memory),
+            SearchLocation::Memory
+        );
+    }
+
+    #[test]
+    fn excerpts_cut_long_texts_around_the_match() {
+        assert_eq!(excerpt("short", 0, 10), "short");
+        let text = "a".repeat(50) + "needle" + &"b".repeat(50);
+        let cut = excerpt(&text, 50, 20);
+        assert!(
+            cut.starts_with('…') && cut.ends_with('…') && cut.contains("needle"),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn typos_allowed_grow_with_the_word() {
+        assert_eq!(typo_distance("aws"), 0);
+        assert_eq!(typo_distance("corewave"), 1);
+        assert_eq!(typo_distance("corewaveinc"), 2);
+    }
 }
