@@ -372,6 +372,7 @@ impl SearchIndex {
         if iris.is_empty() {
             return Ok(());
         }
+        let started = Instant::now();
         let mut entities = BTreeMap::new();
         for chunk in iris.chunks(200) {
             entities.extend(read_entities(store, Some(chunk))?);
@@ -390,7 +391,14 @@ impl SearchIndex {
         }
         writer.commit().map_err(index_error)?;
         drop(writer);
-        self.reader.reload().map_err(index_error)
+        self.reader.reload().map_err(index_error)?;
+        tracing::debug!(
+            iris = iris.len(),
+            documents = entities.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "search index followed a write"
+        );
+        Ok(())
     }
 
     fn document(&self, iri: &str, entity: &Entity) -> TantivyDocument {
