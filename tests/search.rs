@@ -404,6 +404,46 @@ fn search_follows_the_graph_store_protocol() {
     assert!(!found("capybara").contains(&"capybara-cloud".to_owned()));
 }
 
+/// A schema triple changes derived types far from its own subject: replacing a graph that
+/// held one rebuilds the index.
+#[test]
+fn replacing_a_graph_with_schema_triples_updates_derived_types() {
+    let server = TestServer::start();
+    let put = |body: &str| {
+        let response = client()
+            .put(server.url("/store"))
+            .query(&[("graph", "https://w3id.org/dealgraph/graph/test-schema")])
+            .bearer_auth(TOKEN)
+            .header("Content-Type", "text/turtle")
+            .body(format!(
+                "@prefix dg: <{DG}> . @prefix dgr: <{DGR}> .
+                 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . {body}"
+            ))
+            .send()
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().unwrap()
+        );
+    };
+    let ai_labs = |q: &str| hit_ids(&search(&server, &[("q", q), ("type", "AILab")]));
+    // The entity in one graph, the class hierarchy in another.
+    update(
+        &server,
+        "INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/test-entities> {
+            dgr:ocelot a dg:FrontierLab ; rdfs:label \"Ocelot\" } }",
+    );
+    assert!(ai_labs("ocelot").is_empty());
+    put("dg:FrontierLab rdfs:subClassOf dg:AILab .");
+    assert_eq!(ai_labs("ocelot"), ["ocelot"], "a derived type");
+    put("dg:FrontierLab rdfs:label \"Frontier lab\" .");
+    assert!(
+        ai_labs("ocelot").is_empty(),
+        "the subclass triple went with the old graph"
+    );
+}
+
 #[test]
 fn a_refused_write_leaves_the_index_as_it_was() {
     let server = TestServer::start();

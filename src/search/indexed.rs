@@ -2,7 +2,7 @@
 //! call returns.
 
 use super::{
-    MAX_INCREMENTAL, PREFIXES, SearchIndex, SearchRequest, SearchResults, count_entities, iri_of,
+    MAX_INCREMENTAL, SearchIndex, SearchRequest, SearchResults, count_entities, iri_of,
     is_schema_predicate, select,
 };
 use crate::store::{
@@ -200,19 +200,23 @@ impl Indexed {
         if touched.rebuild || !self.inner.graph_exists(graph)? {
             return Ok(());
         }
-        let ask = format!(
-            "{PREFIXES} ASK {{ GRAPH {name} {{ ?s ?p ?o }} FILTER(isBlank(?s) && ?p = dg:quote \
-             || STRSTARTS(STR(?p), STR(owl:)) || ?p = dg:derivationRule \
-             || ?p IN (rdfs:subClassOf, rdfs:subPropertyOf, rdfs:domain, rdfs:range)) }}"
-        )
-        .replace("STR(owl:)", "\"http://www.w3.org/2002/07/owl#\"");
-        let results = self.inner.query(&QueryRequest {
-            query: ask,
-            dataset: Default::default(),
-            cancel: Default::default(),
-        })?;
-        if let QueryResults::Boolean(true) = results {
-            touched.rebuild = true;
+        // Schema triples, or quotes on blank fact nodes, in the graph: read everything again.
+        select(
+            self.inner.as_ref(),
+            format!(
+                "SELECT DISTINCT ?p (isBlank(?s) AS ?blank) WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}"
+            ),
+            |row| {
+                let blank =
+                    matches!(row.get("blank"), Some(Term::Literal(l)) if l.value() == "true");
+                if let Some(p) = iri_of(row.get("p"))
+                    && (is_schema_predicate(&p) || (blank && p == DG_QUOTE))
+                {
+                    touched.rebuild = true;
+                }
+            },
+        )?;
+        if touched.rebuild {
             return Ok(());
         }
         select(
