@@ -6,6 +6,7 @@ use crate::config::{
     ServeArgs, StatsArgs, StoreArgs, UpdateArgs, ValidateArgs,
 };
 use crate::rdf::{self, Target};
+use crate::search::{Indexed, SearchLocation, SearchService};
 use crate::seed;
 use crate::server::{self, AppState};
 use crate::store::{
@@ -39,15 +40,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// Opens the store and, when it is empty, fills it from the seed directories (their RDF files
 /// and, in the same write, the Epoch AI import of a `data/epoch/` among them).
 pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
-    let store = EmbeddedStore::open(&args.location(), args.options(), args.limits()).with_context(
+    let service = SearchService::default();
+    let mut options = args.options();
+    options.search = Some(service.clone());
+    let store = EmbeddedStore::open(&args.location(), options, args.limits()).with_context(
         || match args.location() {
             crate::store::StoreLocation::Disk(p) => format!("opening the store at {}", p.display()),
             crate::store::StoreLocation::Memory => "opening an in-memory store".to_owned(),
         },
     )?;
+    // Every write below, the seed's included, goes through the index's decorator.
+    let search_location = SearchLocation::for_store(&args.location());
+    let store = Indexed::open_at(Arc::new(store), &search_location, &service)
+        .with_context(|| format!("opening the search index ({search_location:?})"))?;
     if !args.no_seed {
         let dirs = args.seed_dirs();
-        let seeded = seed::seed_if_empty_with_imports(&store, &dirs, args.limits())
+        let seeded = seed::seed_if_empty_with_imports(store.as_ref(), &dirs, args.limits())
             .context("seeding the empty store")?;
         if seeded.files > 0 {
             tracing::info!(files = seeded.files, "seeded the empty store from {dirs:?}");
@@ -64,7 +72,7 @@ pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
             );
         }
     }
-    Ok(Arc::new(store))
+    Ok(store)
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {

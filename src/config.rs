@@ -93,6 +93,7 @@ impl StoreArgs {
                 64 * 1024 * 1024,
             )),
             full_recompute: false,
+            search: None,
         }
     }
 

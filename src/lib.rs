@@ -12,6 +12,7 @@ pub mod guard;
 pub mod import;
 pub mod infer;
 pub mod rdf;
+pub mod search;
 pub mod seed;
 pub mod server;
 pub mod store;

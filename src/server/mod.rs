@@ -4,6 +4,7 @@
 //! `spawn_blocking` (the store is synchronous), and turn the answer or the error into a response;
 //! errors become statuses in exactly one place, [`error`].
 
+mod api;
 pub mod error;
 mod gsp;
 mod linked_data;
@@ -121,6 +122,7 @@ pub fn app(state: AppState) -> Router {
         .route("/certainty/{local}", linked_data_route("certainty"))
         .route("/status/{local}", linked_data_route("status"))
         .route("/ready", get(ready))
+        .route("/api/search", get(api::search))
         .fallback(|| async { ApiError::NotFound("nothing here; see / for the routes".into()) })
         .layer(cors(&state.config.write_origins))
         .layer(

@@ -72,9 +72,15 @@ impl EmbeddedStore {
     }
 
     fn evaluator(&self) -> SparqlEvaluator {
-        SparqlEvaluator::new().with_default_service_handler(AllowListServiceHandler(Arc::clone(
-            &self.options.fetcher,
-        )))
+        let evaluator = SparqlEvaluator::new().with_default_service_handler(
+            AllowListServiceHandler(Arc::clone(&self.options.fetcher)),
+        );
+        match &self.options.search {
+            Some(search) => {
+                evaluator.with_service_handler(crate::search::service_name(), search.clone())
+            }
+            None => evaluator,
+        }
     }
 
     /// Applies one write inside `tx`, and says what it may have changed; the caller commits.

@@ -180,6 +180,8 @@ pub struct StoreOptions {
     /// Recompute the derived graph from scratch on every write instead of around what the
     /// write touched: the reference the local maintenance is tested against.
     pub full_recompute: bool,
+    /// Answers `SERVICE <https://w3id.org/dealgraph/search>` from the search index.
+    pub search: Option<crate::search::SearchService>,
 }
 
 /// The interface a storage backend implements. The embedded oxigraph store is one; a remote
@@ -234,4 +236,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError>;
 
     fn stats(&self, top: usize) -> Result<Stats, StoreError>;
+
+    /// Full-text search over the entities. Only a backend with a search index has it: the
+    /// [`crate::search::Indexed`] decorator, which keeps its index in step with every write.
+    fn search(
+        &self,
+        request: &crate::search::SearchRequest,
+    ) -> Result<crate::search::SearchResults, StoreError> {
+        let _ = request;
+        Err(StoreError::Storage("this store has no search index".into()))
+    }
 }

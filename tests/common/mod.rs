@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use dealgraph::rdf::ParseLimits;
+use dealgraph::search::{Indexed, SearchLocation, SearchService};
 use dealgraph::server::{AppState, ServerConfig};
 use dealgraph::store::{Backend, EmbeddedStore, StoreLocation, StoreOptions};
 use std::path::PathBuf;
@@ -24,7 +25,14 @@ pub fn seed_dirs() -> Vec<PathBuf> {
 /// A running server; stopped when dropped.
 pub struct TestServer {
     pub base: String,
+    /// The store as the server has it: every write through it updates the search index.
     pub store: Arc<dyn Backend>,
+    /// The store under the search index's decorator: writes through it bypass the index.
+    pub raw_store: Arc<dyn Backend>,
+    /// The SERVICE handler of `raw_store`, to hand to a restarted server with it.
+    pub search_service: SearchService,
+    /// The search index the server's store keeps in step.
+    pub search_index: Arc<dealgraph::search::SearchIndex>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -46,6 +54,8 @@ impl TestServer {
             seed: true,
             epoch: false,
             location: StoreLocation::Memory,
+            search: SearchLocation::Memory,
+            reuse_store: None,
         };
         configure(&mut setup);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -56,18 +66,35 @@ impl TestServer {
             .map(|h| h.replace("{port}", &port.to_string()))
             .collect::<Vec<_>>();
         setup.config.federation = !allow_hosts.is_empty();
+        let (service, reused) = match setup.reuse_store.take() {
+            Some((store, service)) => {
+                // The earlier server's index, still bound to its store's SERVICE handler, holds
+                // the index directory's lock: let go of it, as the end of a process would.
+                service.unbind();
+                (service, Some(store))
+            }
+            None => (SearchService::default(), None),
+        };
         let options = StoreOptions {
             fetcher: Arc::new(dealgraph::fetch::Fetcher::new(
                 allow_hosts,
                 Duration::from_secs(10),
                 1024 * 1024,
             )),
+            search: Some(service.clone()),
             ..StoreOptions::default()
         };
-        let store: Arc<dyn Backend> = Arc::new(
-            EmbeddedStore::open(&setup.location, options, ParseLimits::default())
-                .expect("open store"),
-        );
+        let raw_store: Arc<dyn Backend> = match reused {
+            Some(store) => store,
+            None => Arc::new(
+                EmbeddedStore::open(&setup.location, options, ParseLimits::default())
+                    .expect("open store"),
+            ),
+        };
+        let indexed = Indexed::open_at(Arc::clone(&raw_store), &setup.search, &service)
+            .expect("open the search index");
+        let search_index = Arc::clone(indexed.index());
+        let store: Arc<dyn Backend> = indexed;
         if setup.seed && setup.epoch {
             dealgraph::seed::seed_if_empty_with_imports(
                 store.as_ref(),
@@ -100,6 +127,9 @@ impl TestServer {
         Self {
             base: format!("http://127.0.0.1:{port}"),
             store,
+            raw_store,
+            search_service: service,
+            search_index,
             shutdown: Some(tx),
             thread: Some(thread),
         }
@@ -129,6 +159,11 @@ pub struct Setup {
     /// Seed the Epoch AI import (`data/epoch/`) too, in the same write, as the CLI does.
     pub epoch: bool,
     pub location: StoreLocation,
+    /// Where the search index lives.
+    pub search: SearchLocation,
+    /// Serve this store (the `raw_store` of an earlier server) instead of opening one, as a
+    /// restart of the service over the same data would.
+    pub reuse_store: Option<(Arc<dyn Backend>, SearchService)>,
 }
 
 pub fn client() -> reqwest::blocking::Client {

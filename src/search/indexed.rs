@@ -1,0 +1,438 @@
+//! [`Indexed`]: a [`Backend`] whose every write is followed by the search index before the write
+//! call returns.
+
+use super::{
+    MAX_INCREMENTAL, SearchIndex, SearchRequest, SearchResults, count_entities, iri_of,
+    is_schema_predicate, select,
+};
+use crate::store::{
+    Backend, GraphTarget, NAMESPACE, QueryForm, QueryRequest, Stats, StoreError, WriteOp,
+    WriteOutcome,
+};
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::sparql::QueryResults;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+/// A backend and its search index, kept in step: every write through [`Backend::write`] (and
+/// [`Backend::bulk_load`]) goes to the inner backend, and once that has committed, the documents
+/// of the entities the write touched are replaced by what the store now holds, or, when what
+/// the write changed is not known in advance, the whole index is rebuilt.
+pub struct Indexed {
+    inner: Arc<dyn Backend>,
+    index: Arc<SearchIndex>,
+    /// Serialises writes, so that what is read before a write (the graph it replaces) is what
+    /// the write changes.
+    write_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Indexed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Indexed")
+            .field("inner", &self.inner)
+            .field("index", &self.index)
+            .finish()
+    }
+}
+
+/// What a write means for the index, worked out before it is applied.
+enum Plan {
+    /// These IRIs (and, after the write, the IRIs their subjects point at) need new documents.
+    Entities {
+        iris: BTreeSet<NamedNode>,
+        subjects: BTreeSet<NamedNode>,
+    },
+    /// A SPARQL Update: only its text says, once it has passed the store's checks.
+    Update(String),
+    Rebuild,
+}
+
+/// Collects what a set of quads touches.
+#[derive(Default)]
+struct Touched {
+    iris: BTreeSet<NamedNode>,
+    subjects: BTreeSet<NamedNode>,
+    rebuild: bool,
+}
+
+impl Touched {
+    fn quad(
+        &mut self,
+        subject: Option<&NamedNode>,
+        predicate: &str,
+        object: Option<&NamedNode>,
+        graph: Option<&str>,
+    ) {
+        if graph.is_some_and(is_ontology_graph) || is_schema_predicate(predicate) {
+            self.rebuild = true;
+        }
+        match subject {
+            Some(s) => {
+                self.iris.insert(s.clone());
+                self.subjects.insert(s.clone());
+            }
+            // A blank fact node's quote reaches entities that no query can name it by.
+            None if predicate == DG_QUOTE => self.rebuild = true,
+            None => {}
+        }
+        if let Some(o) = object {
+            self.iris.insert(o.clone());
+        }
+    }
+
+    fn quads(&mut self, quads: &[Quad]) {
+        for quad in quads {
+            let subject = match &quad.subject {
+                NamedOrBlankNode::NamedNode(n) => Some(n),
+                _ => None,
+            };
+            let object = match &quad.object {
+                Term::NamedNode(n) => Some(n),
+                _ => None,
+            };
+            let graph = match &quad.graph_name {
+                GraphName::NamedNode(n) => Some(n.as_str()),
+                _ => None,
+            };
+            self.quad(subject, quad.predicate.as_str(), object, graph);
+        }
+    }
+
+    fn into_plan(self) -> Plan {
+        if self.rebuild || self.iris.len() > MAX_INCREMENTAL {
+            Plan::Rebuild
+        } else {
+            Plan::Entities {
+                iris: self.iris,
+                subjects: self.subjects,
+            }
+        }
+    }
+}
+
+const DG_QUOTE: &str = "https://w3id.org/dealgraph/ontology#quote";
+
+fn is_ontology_graph(graph: &str) -> bool {
+    graph
+        .strip_prefix(NAMESPACE)
+        .is_some_and(|rest| rest.starts_with("graph/ontology-"))
+}
+
+impl Indexed {
+    /// Wraps `inner`, first rebuilding the index from the store when it is new, was left
+    /// behind by a write that did not finish, or does not hold as many entities as the store.
+    pub fn open(inner: Arc<dyn Backend>, index: Arc<SearchIndex>) -> Result<Self, StoreError> {
+        let reason = match index.rebuild_reason() {
+            Some(reason) => Some(reason),
+            None => {
+                let (in_store, in_index) = (count_entities(inner.as_ref())?, index.len());
+                (in_store != in_index)
+                    .then(|| format!("it holds {in_index} entities and the store {in_store}"))
+            }
+        };
+        if let Some(reason) = reason {
+            tracing::info!("building the search index: {reason}");
+            index.begin_write()?;
+            index.rebuild(inner.as_ref())?;
+            index.end_write();
+        }
+        Ok(Self {
+            inner,
+            index,
+            write_lock: Mutex::new(()),
+        })
+    }
+
+    /// Opens the index at `location` over `inner` (see [`Self::open`]) and binds `service`, the
+    /// store's SPARQL SERVICE handler, to it.
+    pub fn open_at(
+        inner: Arc<dyn Backend>,
+        location: &super::SearchLocation,
+        service: &super::SearchService,
+    ) -> Result<Arc<Self>, StoreError> {
+        let index = Arc::new(SearchIndex::open(location)?);
+        let indexed = Self::open(inner, Arc::clone(&index))?;
+        service.bind(index);
+        Ok(Arc::new(indexed))
+    }
+
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.index
+    }
+
+    /// The inner backend, whose writes the index does not see (for tests of recovery).
+    pub fn inner(&self) -> &Arc<dyn Backend> {
+        &self.inner
+    }
+
+    fn plan(&self, op: &WriteOp) -> Result<Plan, StoreError> {
+        let mut touched = Touched::default();
+        match op {
+            WriteOp::Update { update, .. } => return Ok(Plan::Update(update.clone())),
+            WriteOp::Insert { quads } | WriteOp::AddToGraph { quads, .. } => touched.quads(quads),
+            WriteOp::ReplaceGraph { graph, quads } => {
+                self.old_graph(graph, &mut touched)?;
+                touched.quads(quads);
+            }
+            WriteOp::ReplaceGraphs { graphs } => {
+                for (graph, quads) in graphs {
+                    self.old_graph(graph, &mut touched)?;
+                    touched.quads(quads);
+                }
+            }
+            WriteOp::DropGraph { .. } | WriteOp::ReplaceAll { .. } => return Ok(Plan::Rebuild),
+        }
+        Ok(touched.into_plan())
+    }
+
+    /// What replacing a graph takes away: every IRI it holds (the default graph, or a graph
+    /// with schema triples, rebuilds the index instead).
+    fn old_graph(&self, graph: &GraphTarget, touched: &mut Touched) -> Result<(), StoreError> {
+        let GraphTarget::Named(name) = graph else {
+            touched.rebuild = true;
+            return Ok(());
+        };
+        if is_ontology_graph(name.as_str()) {
+            touched.rebuild = true;
+            return Ok(());
+        }
+        if touched.rebuild || !self.inner.graph_exists(graph)? {
+            return Ok(());
+        }
+        // Schema triples, or quotes on blank fact nodes, in the graph: read everything again.
+        select(
+            self.inner.as_ref(),
+            format!(
+                "SELECT DISTINCT ?p (isBlank(?s) AS ?blank) WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}"
+            ),
+            |row| {
+                let blank =
+                    matches!(row.get("blank"), Some(Term::Literal(l)) if l.value() == "true");
+                if let Some(p) = iri_of(row.get("p"))
+                    && (is_schema_predicate(&p) || (blank && p == DG_QUOTE))
+                {
+                    touched.rebuild = true;
+                }
+            },
+        )?;
+        if touched.rebuild {
+            return Ok(());
+        }
+        select(
+            self.inner.as_ref(),
+            format!(
+                "SELECT DISTINCT ?x WHERE {{ GRAPH {name} {{ {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }} }} \
+                 FILTER(isIRI(?x)) }}"
+            ),
+            |row| {
+                if let Some(x) = iri_of(row.get("x")) {
+                    touched.iris.insert(NamedNode::new_unchecked(x.clone()));
+                    touched.subjects.insert(NamedNode::new_unchecked(x));
+                }
+            },
+        )?;
+        Ok(())
+    }
+
+    /// After a committed write: the index follows it, or is rebuilt when that fails; if even
+    /// that fails the marker stays, and the next start rebuilds it.
+    fn follow(&self, plan: Plan) {
+        let result = match plan {
+            Plan::Rebuild => self.index.rebuild(self.inner.as_ref()).map(|_| ()),
+            Plan::Update(text) => match update_plan(&text) {
+                Plan::Entities { iris, subjects } => self.refresh(iris, &subjects),
+                _ => self.index.rebuild(self.inner.as_ref()).map(|_| ()),
+            },
+            Plan::Entities { iris, subjects } => self.refresh(iris, &subjects),
+        };
+        let result = result.or_else(|e| {
+            tracing::error!("the search index could not follow a write ({e}); rebuilding it");
+            self.index.rebuild(self.inner.as_ref()).map(|_| ())
+        });
+        match result {
+            Ok(()) => self.index.end_write(),
+            Err(e) => tracing::error!(
+                "the search index could not be rebuilt ({e}); it will be at the next start"
+            ),
+        }
+    }
+
+    /// Replaces the documents of `iris`, of the IRIs the `subjects` point at (the entities a
+    /// fact node mentions get its quotes).
+    fn refresh(
+        &self,
+        mut iris: BTreeSet<NamedNode>,
+        subjects: &BTreeSet<NamedNode>,
+    ) -> Result<(), StoreError> {
+        let subjects: Vec<&NamedNode> = subjects
+            .iter()
+            .filter(|s| s.as_str().starts_with(&super::entity_namespace()))
+            .collect();
+        for chunk in subjects.chunks(200) {
+            let values = chunk
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            select(
+                self.inner.as_ref(),
+                format!(
+                    "SELECT DISTINCT ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o FILTER(isIRI(?o)) }}"
+                ),
+                |row| {
+                    if let Some(o) = iri_of(row.get("o")) {
+                        iris.insert(NamedNode::new_unchecked(o));
+                    }
+                },
+            )?;
+        }
+        if iris.len() > MAX_INCREMENTAL {
+            return self.index.rebuild(self.inner.as_ref()).map(|_| ());
+        }
+        self.index.refresh(self.inner.as_ref(), &iris)
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
+        self.write_lock
+            .lock()
+            .map_err(|_| StoreError::Storage("a previous write panicked".into()))
+    }
+
+    /// Runs `write` between the marker's creation and the index's catching up; the caller
+    /// holds the write lock.
+    fn followed<T>(
+        &self,
+        plan: Plan,
+        write: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.index.begin_write()?;
+        match write() {
+            Ok(value) => {
+                self.follow(plan);
+                Ok(value)
+            }
+            Err(e @ StoreError::Storage(_)) => {
+                // Whether anything was committed is not known: read it all again.
+                self.follow(Plan::Rebuild);
+                Err(e)
+            }
+            Err(e) => {
+                // Every other error leaves the store as it was.
+                self.index.end_write();
+                Err(e)
+            }
+        }
+    }
+}
+
+/// What a SPARQL Update touches, when its text says: INSERT DATA and DELETE DATA name their
+/// quads; anything with a WHERE clause, LOAD, CLEAR, DROP... rebuilds the index.
+fn update_plan(text: &str) -> Plan {
+    let Ok(update) = spargebra::SparqlParser::new().parse_update(text) else {
+        return Plan::Rebuild;
+    };
+    let mut touched = Touched::default();
+    for operation in &update.operations {
+        match operation {
+            spargebra::GraphUpdateOperation::InsertData { data } => {
+                for quad in data {
+                    let subject = match &quad.subject {
+                        NamedOrBlankNode::NamedNode(n) => Some(n),
+                        _ => None,
+                    };
+                    let object = match &quad.object {
+                        Term::NamedNode(n) => Some(n),
+                        _ => None,
+                    };
+                    let graph = match &quad.graph_name {
+                        spargebra::term::GraphName::NamedNode(n) => Some(n.as_str()),
+                        spargebra::term::GraphName::DefaultGraph => None,
+                    };
+                    touched.quad(subject, quad.predicate.as_str(), object, graph);
+                }
+            }
+            spargebra::GraphUpdateOperation::DeleteData { data } => {
+                for quad in data {
+                    let object = match &quad.object {
+                        spargebra::term::GroundTerm::NamedNode(n) => Some(n),
+                        _ => None,
+                    };
+                    let graph = match &quad.graph_name {
+                        spargebra::term::GraphName::NamedNode(n) => Some(n.as_str()),
+                        spargebra::term::GraphName::DefaultGraph => None,
+                    };
+                    touched.quad(Some(&quad.subject), quad.predicate.as_str(), object, graph);
+                }
+            }
+            _ => return Plan::Rebuild,
+        }
+    }
+    touched.into_plan()
+}
+
+impl Backend for Indexed {
+    fn query_form(&self, query: &str) -> Result<QueryForm, StoreError> {
+        self.inner.query_form(query)
+    }
+
+    fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError> {
+        self.inner.query(request)
+    }
+
+    fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError> {
+        let _guard = self.lock()?;
+        let plan = self.plan(&op)?;
+        self.followed(plan, || self.inner.write(op))
+    }
+
+    fn check(&self, op: WriteOp) -> Result<crate::validate::ValidationReport, StoreError> {
+        self.inner.check(op)
+    }
+
+    fn bulk_load(
+        &self,
+        input: &mut dyn std::io::Read,
+        format: RdfFormat,
+        graph: &NamedNode,
+        on_progress: Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> Result<u64, StoreError> {
+        let _guard = self.lock()?;
+        self.followed(Plan::Rebuild, || {
+            self.inner.bulk_load(input, format, graph, on_progress)
+        })
+    }
+
+    fn graph_exists(&self, graph: &GraphTarget) -> Result<bool, StoreError> {
+        self.inner.graph_exists(graph)
+    }
+
+    fn dump(
+        &self,
+        graph: Option<&GraphTarget>,
+        format: RdfFormat,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), StoreError> {
+        self.inner.dump(graph, format, out)
+    }
+
+    fn len(&self) -> Result<usize, StoreError> {
+        self.inner.len()
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        self.inner.is_empty()
+    }
+
+    fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
+        self.inner.named_graphs()
+    }
+
+    fn stats(&self, top: usize) -> Result<Stats, StoreError> {
+        self.inner.stats(top)
+    }
+
+    fn search(&self, request: &SearchRequest) -> Result<SearchResults, StoreError> {
+        self.index.search(request)
+    }
+}
