@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 /// A backend and its search index, kept in step: every write through [`Backend::write`] (and
 /// [`Backend::bulk_load`]) goes to the inner backend, and once that has committed, the documents
 /// of the entities the write touched are replaced by what the store now holds, or, when what
-/// the write changed is not known in advance, the whole index is rebuilt.
+/// the write changed is not known (neither beforehand nor from the store's
+/// [`WriteOutcome::touched`]), the whole index is rebuilt.
 pub struct Indexed {
     inner: Arc<dyn Backend>,
     index: Arc<SearchIndex>,
@@ -304,12 +305,12 @@ impl Indexed {
     fn followed<T>(
         &self,
         plan: Plan,
-        write: impl FnOnce() -> Result<T, StoreError>,
+        write: impl FnOnce() -> Result<(T, Option<Plan>), StoreError>,
     ) -> Result<T, StoreError> {
         self.index.begin_write()?;
         match write() {
-            Ok(value) => {
-                self.follow(plan);
+            Ok((value, better)) => {
+                self.follow(better.unwrap_or(plan));
                 Ok(value)
             }
             Err(e @ StoreError::Storage(_)) => {
@@ -383,7 +384,17 @@ impl Backend for Indexed {
     fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError> {
         let _guard = self.lock()?;
         let plan = self.plan(&op)?;
-        self.followed(plan, || self.inner.write(op))
+        self.followed(plan, || {
+            let outcome = self.inner.write(op)?;
+            // The store lists what the write may have changed when it can (a SPARQL Update's
+            // WHERE clause included): the index then follows those entities only.
+            let better = outcome.touched.as_ref().map(|quads| {
+                let mut touched = Touched::default();
+                touched.quads(quads);
+                touched.into_plan()
+            });
+            Ok((outcome, better))
+        })
     }
 
     fn check(&self, op: WriteOp) -> Result<crate::validate::ValidationReport, StoreError> {
@@ -399,7 +410,10 @@ impl Backend for Indexed {
     ) -> Result<u64, StoreError> {
         let _guard = self.lock()?;
         self.followed(Plan::Rebuild, || {
-            self.inner.bulk_load(input, format, graph, on_progress)
+            Ok((
+                self.inner.bulk_load(input, format, graph, on_progress)?,
+                None,
+            ))
         })
     }
 

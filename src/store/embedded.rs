@@ -711,6 +711,9 @@ impl Backend for EmbeddedStore {
         let mut tx = self.store.start_transaction()?;
         let started = std::time::Instant::now();
         let (mut outcome, touched) = self.apply(&mut tx, op)?;
+        if let Touched::Quads(quads) = &touched {
+            outcome.touched = Some(quads.clone());
+        }
         let applied = started.elapsed();
         let local = match touched {
             Touched::Quads(quads) if !self.options.full_recompute && !in_ontology(&quads) => {

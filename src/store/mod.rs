@@ -151,13 +151,17 @@ impl std::fmt::Debug for WriteOp {
 }
 
 /// What a write did, for the caller to report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteOutcome {
     /// For graph-level operations: whether the target graph existed before the write.
     pub graph_existed: bool,
     /// Whether the derived graph and the shape check were kept up to date around what the
     /// write touched, rather than recomputed over the whole store.
     pub maintained_locally: bool,
+    /// Every quad the write may have added or removed (a superset), when the store could list
+    /// them; `None` when anything may have changed. What follows the store (the search index)
+    /// updates around these.
+    pub touched: Option<Vec<Quad>>,
 }
 
 /// Counts a user reads to see what the store holds.
