@@ -277,4 +277,3 @@ fn investors(row: &Row, id: &str, aliases: &mut Aliases, investee: &NamedNode) -
     }
     found
 }
-

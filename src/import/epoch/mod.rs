@@ -43,6 +43,9 @@ pub fn graphs() -> Vec<NamedNode> {
 /// What one part of the import gives: each of its graphs (by stem) with its quads.
 type Graphs = Vec<(&'static str, Vec<Quad>)>;
 
+/// One part of the import: a module's `import`, run over the shared context.
+type Part = fn(&mut Context) -> Result<Graphs, ImportError>;
+
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
 const RDFS_SEE_ALSO: &str = "http://www.w3.org/2000/01/rdf-schema#seeAlso";
@@ -86,8 +89,7 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
         report: Report::default(),
         epoch,
     };
-    let parts: &[fn(&mut Context) -> Result<Graphs, ImportError>] =
-        &[companies::import, data_centers::import];
+    let parts: &[Part] = &[companies::import, data_centers::import];
     let mut by_stem: Vec<(&str, Vec<Quad>)> = GRAPHS.iter().map(|s| (*s, Vec::new())).collect();
     for part in parts {
         for (stem, quads) in part(&mut cx)? {
@@ -100,7 +102,9 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
     }
     // The organisations, with the labels every file used for them, go with the companies.
     let companies = GraphName::NamedNode(graph(COMPANIES));
-    by_stem[0].1.extend(cx.aliases.organisation_quads(&companies));
+    by_stem[0]
+        .1
+        .extend(cx.aliases.organisation_quads(&companies));
     cx.report.reconciliation = cx.aliases.reconciliation();
     Ok(EpochImport {
         graphs: by_stem
@@ -132,7 +136,9 @@ impl Context {
         mut map_row: impl FnMut(&Row, &mut Aliases) -> Result<(Vec<Quad>, usize), String>,
     ) -> Result<(), ImportError> {
         let (rows, mut skipped) = table.read(&self.dir, &mut self.aliases)?;
-        let mut counts = file_counts(table, &rows, &[]);
+        // Every row read once: those read into values and those skipped while reading. A row
+        // the mapping then skips is among the former, and counted only there.
+        let mut counts = file_counts(table, &rows, &skipped);
         for row in &rows {
             match map_row(row, &mut self.aliases) {
                 Ok((quads, facts)) => {
@@ -147,7 +153,6 @@ impl Context {
                 }),
             }
         }
-        counts.rows_read += skipped.len();
         skipped.sort_by_key(|s| s.line);
         self.report.skipped.extend(skipped);
         self.report.files.push(counts);
@@ -227,4 +232,3 @@ fn provenance(
     sink.string(fact, &iri(DG, "quote"), quote);
     sink.add(fact, &iri(DG, "certainty"), certainty.clone());
 }
-
