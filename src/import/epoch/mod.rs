@@ -12,6 +12,7 @@
 
 mod companies;
 mod data_centers;
+mod hardware;
 
 use super::{Aliases, DCTERMS, DG, DGR, FileCounts, ImportError, PROV, QuadSink, Report, Row};
 use super::{SCHEMA, Table, iri};
@@ -31,9 +32,10 @@ pub fn graph(stem: &str) -> NamedNode {
 const COMPANIES: &str = "companies";
 const FUNDING_ROUNDS: &str = "funding-rounds";
 const DATA_CENTERS: &str = "data-centers";
+const HARDWARE: &str = "hardware";
 
 /// The graphs the import replaces, in the order it writes them.
-const GRAPHS: &[&str] = &[COMPANIES, FUNDING_ROUNDS, DATA_CENTERS];
+const GRAPHS: &[&str] = &[COMPANIES, FUNDING_ROUNDS, DATA_CENTERS, HARDWARE];
 
 /// The graphs the import replaces: each is replaced, even when its file gave nothing.
 pub fn graphs() -> Vec<NamedNode> {
@@ -71,6 +73,9 @@ struct Context {
     aliases: Aliases,
     report: Report,
     epoch: NamedNode,
+    /// The chips the hardware file described (their IRIs), which the cluster and model files
+    /// link to without describing them again; the hardware part runs before them.
+    chips: std::collections::BTreeSet<String>,
 }
 
 /// Reads the files of `dir` and maps them, resolving organisations through `aliases`.
@@ -88,8 +93,9 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
         aliases,
         report: Report::default(),
         epoch,
+        chips: Default::default(),
     };
-    let parts: &[Part] = &[companies::import, data_centers::import];
+    let parts: &[Part] = &[companies::import, data_centers::import, hardware::import];
     let mut by_stem: Vec<(&str, Vec<Quad>)> = GRAPHS.iter().map(|s| (*s, Vec::new())).collect();
     for part in parts {
         for (stem, quads) in part(&mut cx)? {
