@@ -8,7 +8,7 @@
 use super::{Context, Graphs, HARDWARE, RDFS_LABEL, row_source};
 use crate::import::{Aliases, Column, DG, DGR, Kind, QuadSink, Row, Table, To, Value, iri, slug};
 use crate::import::{ImportError, PROV, web_addresses};
-use oxigraph::model::vocab::rdf;
+use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{GraphName, NamedNode, Quad};
 use std::collections::BTreeSet;
 
@@ -16,6 +16,23 @@ use std::collections::BTreeSet;
 /// punctuation ("NVIDIA Tesla V100" and "Nvidia Tesla V100") are one chip.
 pub(super) fn chip(name: &str) -> NamedNode {
     iri(DGR, &format!("chip-{}", slug(name)))
+}
+
+/// The chip another file names, linked as `chip(name)`: when the hardware file does not
+/// describe it (`known`), it is described here once (`minted`) with its type and the name as
+/// written for label. The other file says it is a chip; nothing else is known of it.
+pub(super) fn chip_named(
+    name: &str,
+    known: &BTreeSet<String>,
+    minted: &mut BTreeSet<String>,
+    sink: &mut QuadSink,
+) -> NamedNode {
+    let node = chip(name);
+    if !known.contains(node.as_str()) && minted.insert(node.as_str().to_owned()) {
+        sink.add(&node, &rdf::TYPE.into_owned(), iri(DG, "Chip"));
+        sink.string(&node, &rdfs::LABEL.into_owned(), name);
+    }
+    node
 }
 
 /// `ml_hardware.csv`: one `dg:Chip` per row. The figures are the chip's specifications as

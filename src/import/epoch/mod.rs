@@ -12,6 +12,7 @@
 
 mod companies;
 mod data_centers;
+mod gpu_clusters;
 mod hardware;
 
 use super::{Aliases, DCTERMS, DG, DGR, FileCounts, ImportError, PROV, QuadSink, Report, Row};
@@ -33,9 +34,16 @@ const COMPANIES: &str = "companies";
 const FUNDING_ROUNDS: &str = "funding-rounds";
 const DATA_CENTERS: &str = "data-centers";
 const HARDWARE: &str = "hardware";
+const GPU_CLUSTERS: &str = "gpu-clusters";
 
 /// The graphs the import replaces, in the order it writes them.
-const GRAPHS: &[&str] = &[COMPANIES, FUNDING_ROUNDS, DATA_CENTERS, HARDWARE];
+const GRAPHS: &[&str] = &[
+    COMPANIES,
+    FUNDING_ROUNDS,
+    DATA_CENTERS,
+    HARDWARE,
+    GPU_CLUSTERS,
+];
 
 /// The graphs the import replaces: each is replaced, even when its file gave nothing.
 pub fn graphs() -> Vec<NamedNode> {
@@ -95,7 +103,12 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
         epoch,
         chips: Default::default(),
     };
-    let parts: &[Part] = &[companies::import, data_centers::import, hardware::import];
+    let parts: &[Part] = &[
+        companies::import,
+        data_centers::import,
+        hardware::import,
+        gpu_clusters::import,
+    ];
     let mut by_stem: Vec<(&str, Vec<Quad>)> = GRAPHS.iter().map(|s| (*s, Vec::new())).collect();
     for part in parts {
         for (stem, quads) in part(&mut cx)? {
