@@ -14,6 +14,7 @@ mod companies;
 mod data_centers;
 mod gpu_clusters;
 mod hardware;
+mod models;
 
 use super::{Aliases, DCTERMS, DG, DGR, FileCounts, ImportError, PROV, QuadSink, Report, Row};
 use super::{SCHEMA, Table, iri};
@@ -35,6 +36,7 @@ const FUNDING_ROUNDS: &str = "funding-rounds";
 const DATA_CENTERS: &str = "data-centers";
 const HARDWARE: &str = "hardware";
 const GPU_CLUSTERS: &str = "gpu-clusters";
+const MODELS: &str = "models";
 
 /// The graphs the import replaces, in the order it writes them.
 const GRAPHS: &[&str] = &[
@@ -43,6 +45,7 @@ const GRAPHS: &[&str] = &[
     DATA_CENTERS,
     HARDWARE,
     GPU_CLUSTERS,
+    MODELS,
 ];
 
 /// The graphs the import replaces: each is replaced, even when its file gave nothing.
@@ -108,6 +111,7 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
         data_centers::import,
         hardware::import,
         gpu_clusters::import,
+        models::import,
     ];
     let mut by_stem: Vec<(&str, Vec<Quad>)> = GRAPHS.iter().map(|s| (*s, Vec::new())).collect();
     for part in parts {
