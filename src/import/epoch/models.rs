@@ -236,8 +236,7 @@ pub(super) fn import(cx: &mut Context) -> Result<Graphs, ImportError> {
             .map(|(column, n)| format!("{column:?} {n}"))
             .collect();
         cx.report.notes.push(format!(
-            "ai_models: {} values of a later file differ from an earlier file's for the same model and were left out (notable, then large-scale, then frontier): {}",
-            models.conflicts.values().sum::<usize>(),
+            "ai_models: values of a later file that differ from an earlier file's for the same model, left out (notable, then large-scale, then frontier): {}",
             counts.join(", ")
         ));
     }
