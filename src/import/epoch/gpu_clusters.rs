@@ -117,7 +117,8 @@ pub const GPU_CLUSTERS_TABLE: Table = Table {
             Kind::Decimal,
             To::Property("https://w3id.org/dealgraph/ontology#powerMW"),
         ),
-        // In US dollars: Epoch's estimate of the hardware's cost, or the reported cost.
+        // In US dollars: Epoch's estimate of the hardware's cost ("Calculated Cost"), or the
+        // reported cost adjusted for inflation when there is one.
         Column::new(
             "Hardware Cost",
             Kind::Usd { exponent: 0 },
