@@ -194,7 +194,8 @@ fn hardware(
     // schema:manufacturer), not a fact node: the file gives no certainty and no words of its
     // own for it, so a fact node would need a certainty and a quote we would have to make up,
     // which the shapes require of every dg:Fact. The chip carries the row's source instead, and
-    // the maker is typed dg:ChipMaker (as the property's range also says).
+    // the maker is typed dg:ChipMaker (the property's range is any organisation, as its inverse
+    // dg:makes also names the makers of other products).
     if let Some(maker) = row.iri("Manufacturer") {
         sink.add(&node, &iri(DG, "manufacturer"), maker.clone());
         sink.add(maker, &rdf::TYPE.into_owned(), iri(DG, "ChipMaker"));
