@@ -336,6 +336,9 @@ pub enum Kind {
     TextList,
     /// A decimal number, written as `xsd:decimal`.
     Decimal,
+    /// A floating-point number, plain or in scientific notation, written as `xsd:double`: for
+    /// figures too large for `xsd:decimal` (see [`double`]).
+    Double,
     /// An amount in US dollars, in units of 10^`exponent` dollars; rounded to whole dollars,
     /// because the source's digits past the cent are floating-point noise.
     Usd { exponent: u32 },
@@ -354,9 +357,6 @@ pub enum Kind {
     Code(&'static [(&'static str, &'static str)]),
     /// `True` or `False` (any case), as `xsd:boolean`.
     Flag,
-    /// A finite floating-point number, as `xsd:double`: for figures too large for
-    /// `xsd:decimal` (oxigraph's decimals stop near 1.7e20; training compute reaches 1e26 FLOP).
-    Double,
 }
 
 /// Where a column's value goes when it is a plain attribute of the row's subject.
@@ -501,11 +501,15 @@ pub struct FileCounts {
     pub facts: usize,
 }
 
-/// What an import did: per-file counts, every skipped row, and the reconciliation.
+/// What an import did: per-file counts, every skipped row, notes on what was read but left
+/// out without skipping a row, and the reconciliation.
 #[derive(Debug, Default)]
 pub struct Report {
     pub files: Vec<FileCounts>,
     pub skipped: Vec<Skipped>,
+    /// One line each: values a row gave that were not imported, and why (a value that
+    /// conflicts with another file's, a name that denotes nothing of the import).
+    pub notes: Vec<String>,
     pub reconciliation: String,
 }
 
@@ -554,6 +558,9 @@ impl fmt::Display for Report {
         )?;
         for (reason, n) in self.skipped_by_reason() {
             writeln!(f, "  skipped {n}: {reason}")?;
+        }
+        for note in &self.notes {
+            writeln!(f, "note: {note}")?;
         }
         write!(f, "{}", self.reconciliation)
     }
@@ -781,6 +788,7 @@ fn read_cell(kind: Kind, cell: &str, aliases: &mut Aliases) -> Result<Value, Str
                 .collect(),
         ),
         Kind::Decimal => Value::Decimal(decimal(cell, 0, false)?),
+        Kind::Double => Value::Literal(double(cell)?),
         Kind::Usd { exponent } => Value::Decimal(decimal(cell, exponent, true)?),
         Kind::Date => Value::Literal(date(cell)?),
         Kind::Coordinate => Value::Decimal(coordinate(cell)?),
@@ -828,17 +836,6 @@ fn read_cell(kind: Kind, cell: &str, aliases: &mut Aliases) -> Result<Value, Str
                     )
                 })?;
             Value::Iri(NamedNode::new_unchecked(found.1))
-        }
-        Kind::Double => {
-            let value: f64 = cell
-                .parse()
-                .ok()
-                .filter(|v: &f64| v.is_finite())
-                .ok_or_else(|| "not a finite number".to_owned())?;
-            Value::Literal(Literal::new_typed_literal(
-                format!("{value:e}"),
-                xsd::DOUBLE,
-            ))
         }
         Kind::Flag => {
             let value = if cell.eq_ignore_ascii_case("true") {
@@ -998,6 +995,76 @@ pub fn coordinate(cell: &str) -> Result<String, String> {
     decimal(&format!("{:.6}", sign * value), 0, false)
 }
 
+/// A floating-point number as `xsd:double`, in canonical form (so that `2.1e+25` and
+/// `21000000000000000000000000.0` are the same literal): for figures beyond what `xsd:decimal`
+/// holds in the store (oxigraph's decimals end near 1.7e20), such as training compute in FLOP.
+/// Plain or scientific notation; `NaN`, `Infinity` and numbers too large for a double are not
+/// numbers.
+pub fn double(cell: &str) -> Result<Literal, String> {
+    let text = cell.trim();
+    let not_a_number = || "not a number".to_owned();
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, power) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, power)) => (mantissa, Some(power)),
+        None => (unsigned, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let power_ok = power.is_none_or(|p| {
+        let p = p.strip_prefix(['+', '-']).unwrap_or(p);
+        !p.is_empty() && digits(p)
+    });
+    if int.is_empty() && frac.is_empty() || !digits(int) || !digits(frac) || !power_ok {
+        return Err(not_a_number());
+    }
+    let value: f64 = text.parse().map_err(|_| not_a_number())?;
+    if !value.is_finite() {
+        return Err(not_a_number());
+    }
+    // The canonical form of XML Schema 1.1: a mantissa with one digit before the point and at
+    // least one after it, and an exponent ("3.8E26", "4.0E1").
+    let text = format!("{value:E}");
+    let (mantissa, power) = text
+        .split_once('E')
+        .expect("Rust writes an exponent with {:E}");
+    let mantissa = if mantissa.contains('.') {
+        mantissa.to_owned()
+    } else {
+        format!("{mantissa}.0")
+    };
+    Ok(Literal::new_typed_literal(
+        format!("{mantissa}E{power}"),
+        xsd::DOUBLE,
+    ))
+}
+
+/// The web addresses a free-text cell holds, in order and without repeats: the words (between
+/// whitespace) that are absolute `http`/`https` IRIs once the punctuation around them (a
+/// separating comma or semicolon, brackets, quotes) is removed. Other words are not addresses
+/// and are ignored: a cell may hold several links, or a link with a remark.
+pub fn web_addresses(text: &str) -> Vec<NamedNode> {
+    let mut found: Vec<NamedNode> = Vec::new();
+    for word in text.split_whitespace() {
+        let mut word = word
+            .trim_start_matches(['(', '<', '"', '\''])
+            .trim_end_matches([',', ';', '>', '"', '\'']);
+        // A closing bracket ends the address only when the address opened none
+        // (`https://en.wikipedia.org/wiki/Tesla_(company)` keeps its own).
+        while word.ends_with(')') && word.matches('(').count() < word.matches(')').count() {
+            word = word[..word.len() - 1].trim_end_matches([',', ';']);
+        }
+        if !(word.starts_with("http://") || word.starts_with("https://")) {
+            continue;
+        }
+        if let Ok(node) = NamedNode::new(word)
+            && !found.contains(&node)
+        {
+            found.push(node);
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1029,6 +1096,47 @@ mod tests {
         );
         assert!(decimal("12abc", 0, false).is_err());
         assert!(decimal("", 0, false).is_err());
+    }
+
+    #[test]
+    fn doubles_are_canonical() {
+        let lexical = |cell: &str| double(cell).unwrap().value().to_owned();
+        assert_eq!(double("2.1e+25").unwrap().datatype(), xsd::DOUBLE);
+        assert_eq!(lexical("2.1e+25"), lexical("21000000000000000000000000.0"));
+        assert_eq!(lexical("1E-3"), lexical("0.001"));
+        assert_eq!(
+            double("6339000000000000.0").unwrap().value(),
+            lexical("6.339e15")
+        );
+        for bad in [
+            "NaN", "Infinity", "-inf", "1e", "e5", "1e+", "1e999", "1e5.5", "1.2.3", "",
+        ] {
+            assert!(double(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn web_addresses_are_found_in_free_text() {
+        let found = |text: &str| -> Vec<String> {
+            web_addresses(text)
+                .iter()
+                .map(|n| n.as_str().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            found("https://a.example/x, https://b.example/y; see\nhttps://a.example/x (again)"),
+            vec!["https://a.example/x", "https://b.example/y"]
+        );
+        assert_eq!(
+            found("https://www.youtube.com/watch?v=1 (at 15:01)"),
+            vec!["https://www.youtube.com/watch?v=1"]
+        );
+        assert_eq!(
+            found("(https://en.wikipedia.org/wiki/Tesla_(company))"),
+            vec!["https://en.wikipedia.org/wiki/Tesla_(company)"]
+        );
+        assert!(found("Cluster performance database").is_empty());
+        assert!(found("techpowerup.com/gpu-specs/rtx-a4000.c3756").is_empty());
     }
 
     #[test]

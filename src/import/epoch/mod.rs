@@ -12,6 +12,9 @@
 
 mod companies;
 mod data_centers;
+mod gpu_clusters;
+mod hardware;
+mod models;
 mod reports;
 
 use super::{Aliases, DCTERMS, DG, DGR, FileCounts, ImportError, PROV, QuadSink, Report, Row};
@@ -41,6 +44,9 @@ const DATA_CENTER_TIMELINES: &str = "data-center-timelines";
 /// The local name of Epoch AI's "Data on AI Companies" dataset, which every file of
 /// `ai_companies/` is part of.
 const AI_COMPANIES_DATASET: &str = "epoch-ai-data-on-ai-companies";
+const HARDWARE: &str = "hardware";
+const GPU_CLUSTERS: &str = "gpu-clusters";
+const MODELS: &str = "models";
 
 /// The graphs the import replaces, in the order it writes them.
 const GRAPHS: &[&str] = &[
@@ -52,6 +58,9 @@ const GRAPHS: &[&str] = &[
     COMPUTE_SPEND,
     DATA_CENTERS,
     DATA_CENTER_TIMELINES,
+    HARDWARE,
+    GPU_CLUSTERS,
+    MODELS,
 ];
 
 /// The graphs the import replaces: each is replaced, even when its file gave nothing.
@@ -103,6 +112,9 @@ struct Context {
     aliases: Aliases,
     report: Report,
     epoch: NamedNode,
+    /// The chips the hardware file described (their IRIs), which the cluster and model files
+    /// link to without describing them again; the hardware part runs before them.
+    chips: std::collections::BTreeSet<String>,
 }
 
 /// Reads the files of `dir` and maps them, resolving organisations through `aliases`.
@@ -120,8 +132,16 @@ pub fn build(dir: &Path, aliases: &Path) -> Result<EpochImport, ImportError> {
         aliases,
         report: Report::default(),
         epoch,
+        chips: Default::default(),
     };
-    let parts: &[Part] = &[companies::import, reports::import, data_centers::import];
+    let parts: &[Part] = &[
+        companies::import,
+        reports::import,
+        data_centers::import,
+        hardware::import,
+        gpu_clusters::import,
+        models::import,
+    ];
     let mut by_stem: Vec<(&str, Vec<Quad>)> = GRAPHS.iter().map(|s| (*s, Vec::new())).collect();
     for part in parts {
         for (stem, quads) in part(&mut cx)? {
@@ -168,6 +188,8 @@ impl Context {
         mut map_row: impl FnMut(&Row, &mut Aliases) -> Result<(Vec<Quad>, usize), String>,
     ) -> Result<(), ImportError> {
         let (rows, mut skipped) = table.read(&self.dir, &mut self.aliases)?;
+        // Every row read once: those read into values and those skipped while reading. A row
+        // the mapping then skips is among the former, and counted only there.
         let mut counts = file_counts(table, &rows, &skipped);
         for row in &rows {
             match map_row(row, &mut self.aliases) {
