@@ -36,12 +36,20 @@ fn store(full_recompute: bool) -> EmbeddedStore {
         ParseLimits::default(),
     )
     .expect("open");
-    dealgraph::seed::seed_if_empty_with_imports(
-        &store,
-        &common::seed_dirs(),
-        ParseLimits::default(),
+    // The article, and the small Epoch fixture rather than the real files: the store that
+    // recomputes everything on every write would make the real ones (80,000 triples) slow.
+    dealgraph::seed::seed_if_empty(&store, &common::seed_dirs(), ParseLimits::default())
+        .expect("seed");
+    let epoch = dealgraph::import::epoch::build(
+        &common::repo().join("tests/fixtures/epoch-bad"),
+        &common::repo().join("data/aliases.tsv"),
     )
-    .expect("seed");
+    .expect("the fixture imports");
+    store
+        .write(WriteOp::ReplaceGraphs {
+            graphs: epoch.graphs,
+        })
+        .expect("the fixture conforms");
     store
 }
 

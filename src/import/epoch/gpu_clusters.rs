@@ -328,7 +328,10 @@ fn gpu_cluster(
     row_source(
         sink,
         &source,
-        &format!("Epoch AI, Data on GPU Clusters (row {name}, line {})", row.line),
+        &format!(
+            "Epoch AI, Data on GPU Clusters (row {name}, line {})",
+            row.line
+        ),
         sources.dataset,
         sources.epoch,
         &urls.iter().collect::<Vec<_>>(),
