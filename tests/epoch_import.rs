@@ -5,77 +5,18 @@
 
 mod common;
 
-use dealgraph::import::epoch::{self, EpochImport};
+use dealgraph::import::epoch;
 use dealgraph::import::{ImportError, Skipped};
-use dealgraph::rdf::ParseLimits;
-use dealgraph::store::{
-    Backend, Dataset, EmbeddedStore, GraphTarget, QueryRequest, StoreError, StoreLocation,
-    StoreOptions, WriteOp,
-};
+use dealgraph::store::{Backend, EmbeddedStore, GraphTarget, StoreError, WriteOp};
 use oxigraph::model::{GraphName, NamedNode, Quad};
-use oxigraph::sparql::{CancellationToken, QueryResults};
-use std::path::PathBuf;
 
 /// The triples the real files give, over all the import's graphs.
 const EPOCH_TRIPLES: usize = 80174;
 
-fn aliases() -> PathBuf {
-    common::repo().join("data/aliases.tsv")
-}
-
-/// An in-memory store seeded with the ontology, the shapes and the article (no Epoch data).
-fn store() -> EmbeddedStore {
-    let store = EmbeddedStore::open(
-        &StoreLocation::Memory,
-        StoreOptions::default(),
-        ParseLimits::default(),
-    )
-    .expect("open");
-    dealgraph::seed::seed_if_empty(&store, &common::seed_dirs(), ParseLimits::default())
-        .expect("seed");
-    store
-}
-
-fn import(store: &EmbeddedStore, dir: &str) -> EpochImport {
-    let built = epoch::build(&common::repo().join(dir), &aliases()).expect("build");
-    let report_graphs = built.graphs.clone();
-    store
-        .write(WriteOp::ReplaceGraphs {
-            graphs: report_graphs,
-        })
-        .expect("the import conforms to the shapes");
-    built
-}
-
-fn ask(store: &EmbeddedStore, query: &str) -> bool {
-    let text = format!(
-        "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
-         PREFIX dgr: <https://w3id.org/dealgraph/id/>
-         PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
-         PREFIX dgs: <https://w3id.org/dealgraph/status/>
-         PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-         PREFIX schema: <http://schema.org/>
-         PREFIX prov: <http://www.w3.org/ns/prov#>
-         {query}"
-    );
-    match store
-        .query(&QueryRequest {
-            query: text,
-            dataset: Dataset::default(),
-            cancel: CancellationToken::new(),
-        })
-        .expect("query")
-    {
-        QueryResults::Boolean(b) => b,
-        _ => panic!("not an ASK query"),
-    }
-}
-
 #[test]
 fn the_real_files_import_with_their_counts() {
-    let store = store();
-    let built = import(&store, "data/epoch");
+    let store = common::article_store();
+    let built = common::import_epoch(&store, "data/epoch");
     let report = &built.report;
     let files: Vec<(&str, usize, usize, usize)> = report
         .files
@@ -141,8 +82,8 @@ fn the_real_files_import_with_their_counts() {
 
 #[test]
 fn facts_checked_by_hand_against_the_csv_files() {
-    let store = store();
-    import(&store, "data/epoch");
+    let store = common::article_store();
+    common::import_epoch(&store, "data/epoch");
     let checks = [
         // ai_companies_funding_rounds.csv, row "Oct 2024 157B" (OpenAI): equity 6600000000.0,
         // debt 4000000000.0, post-money 157000000000.0, closed 2024-10-02, Confident.
@@ -288,7 +229,7 @@ fn facts_checked_by_hand_against_the_csv_files() {
     ];
     let failed: Vec<&str> = checks
         .iter()
-        .filter(|(_, q)| !ask(&store, q))
+        .filter(|(_, q)| !common::ask_store(&store, q))
         .map(|(name, _)| *name)
         .collect();
     assert!(failed.is_empty(), "not found: {failed:?}");
@@ -296,8 +237,8 @@ fn facts_checked_by_hand_against_the_csv_files() {
 
 #[test]
 fn malformed_rows_are_reported_with_file_line_and_reason_and_skipped() {
-    let store = store();
-    let built = import(&store, "tests/fixtures/epoch-bad");
+    let store = common::article_store();
+    let built = common::import_epoch(&store, "tests/fixtures/epoch-bad");
     let skipped: Vec<String> = built
         .report
         .skipped
@@ -333,12 +274,12 @@ fn malformed_rows_are_reported_with_file_line_and_reason_and_skipped() {
                   dg:certainty dgc:stated . }",
         "ASK { ?b dg:asOf \"2027-01-01\"^^xsd:date ; dg:powerMW 200.0 ; dg:certainty dgc:expected . }",
     ] {
-        assert!(ask(&store, check), "not found: {check}");
+        assert!(common::ask_store(&store, check), "not found: {check}");
     }
     // The valid rows are all there: the multi-line quoted Notes with doubled quotes, the row
     // with stray whitespace (its dates at month and year precision, the Graph note as quote),
     // and the unknown organisation under a new IRI.
-    assert!(ask(
+    assert!(common::ask_store(
         &store,
         "ASK { dgr:epoch-round-openai-good-round dg:quote \"Multi-line \\\"quoted\\\"\\nnotes\" ;
                   prov:wasDerivedFrom/prov:wasDerivedFrom <https://openai.com/index/scale-the-benefits-of-ai/> .
@@ -383,12 +324,12 @@ fn malformed_rows_are_reported_with_file_line_and_reason_and_skipped() {
 
 #[test]
 fn an_unterminated_quote_refuses_the_whole_import_and_leaves_the_store_unchanged() {
-    let store = store();
-    import(&store, "data/epoch");
+    let store = common::article_store();
+    common::import_epoch(&store, "data/epoch");
     let before = store.len().unwrap();
     let error = epoch::build(
         &common::repo().join("tests/fixtures/epoch-unterminated"),
-        &aliases(),
+        &common::aliases(),
     )
     .expect_err("an unterminated quote is fatal");
     match &error {
@@ -405,8 +346,8 @@ fn an_unterminated_quote_refuses_the_whole_import_and_leaves_the_store_unchanged
 
 #[test]
 fn a_write_that_breaks_the_shapes_replaces_no_graph() {
-    let store = store();
-    import(&store, "data/epoch");
+    let store = common::article_store();
+    common::import_epoch(&store, "data/epoch");
     let before = store.len().unwrap();
     let graph = epoch::graph("funding-rounds");
     // A funding round with no source, quote or certainty.
@@ -430,8 +371,8 @@ fn a_write_that_breaks_the_shapes_replaces_no_graph() {
 
 #[test]
 fn importing_twice_gives_the_same_triples() {
-    let store = store();
-    import(&store, "data/epoch");
+    let store = common::article_store();
+    common::import_epoch(&store, "data/epoch");
     let once = store.len().unwrap();
     let epoch_triples = |store: &EmbeddedStore| -> usize {
         let graphs = epoch::graphs();
@@ -445,20 +386,20 @@ fn importing_twice_gives_the_same_triples() {
             .sum()
     };
     assert_eq!(epoch_triples(&store), EPOCH_TRIPLES);
-    import(&store, "data/epoch");
+    common::import_epoch(&store, "data/epoch");
     assert_eq!(store.len().unwrap(), once);
     assert_eq!(epoch_triples(&store), EPOCH_TRIPLES);
     // Replacing with the fixture's smaller import drops what the real files gave.
-    import(&store, "tests/fixtures/epoch-bad");
+    common::import_epoch(&store, "tests/fixtures/epoch-bad");
     assert!(store.len().unwrap() < once);
-    import(&store, "data/epoch");
+    common::import_epoch(&store, "data/epoch");
     assert_eq!(store.len().unwrap(), once);
 }
 
 #[test]
 fn the_article_and_epoch_share_one_iri_per_organisation() {
-    let store = store();
-    import(&store, "data/epoch");
+    let store = common::article_store();
+    common::import_epoch(&store, "data/epoch");
     let article = "GRAPH <https://w3id.org/dealgraph/graph/article>";
     let rounds = "GRAPH <https://w3id.org/dealgraph/graph/epoch-funding-rounds>";
     let centers = "GRAPH <https://w3id.org/dealgraph/graph/epoch-data-centers>";
@@ -488,10 +429,10 @@ fn the_article_and_epoch_share_one_iri_per_organisation() {
             ),
         ),
     ] {
-        assert!(ask(&store, &query), "{org}: {query}");
+        assert!(common::ask_store(&store, &query), "{org}: {query}");
     }
     // And no second node under another spelling.
-    assert!(!ask(
+    assert!(!common::ask_store(
         &store,
         "ASK { ?o rdfs:label ?l . FILTER(?o != dgr:coreweave && LCASE(STR(?l)) = \"coreweave\") }"
     ));

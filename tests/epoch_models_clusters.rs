@@ -7,12 +7,6 @@ mod common;
 
 use dealgraph::import::Skipped;
 use dealgraph::import::epoch::{self, EpochImport};
-use dealgraph::rdf::ParseLimits;
-use dealgraph::store::{
-    Backend, Dataset, EmbeddedStore, QueryRequest, StoreLocation, StoreOptions, WriteOp,
-};
-use oxigraph::sparql::{CancellationToken, QueryResults};
-use std::path::PathBuf;
 
 /// The files of this part of the import, in the order the report lists them.
 const FILES: &[&str] = &[
@@ -22,59 +16,6 @@ const FILES: &[&str] = &[
     "ai_models/large_scale_ai_models.csv",
     "ai_models/frontier_ai_models.csv",
 ];
-
-fn aliases() -> PathBuf {
-    common::repo().join("data/aliases.tsv")
-}
-
-/// An in-memory store seeded with the ontology, the shapes and the article (no Epoch data).
-fn store() -> EmbeddedStore {
-    let store = EmbeddedStore::open(
-        &StoreLocation::Memory,
-        StoreOptions::default(),
-        ParseLimits::default(),
-    )
-    .expect("open");
-    dealgraph::seed::seed_if_empty(&store, &common::seed_dirs(), ParseLimits::default())
-        .expect("seed");
-    store
-}
-
-fn import(store: &EmbeddedStore, dir: &str) -> EpochImport {
-    let built = epoch::build(&common::repo().join(dir), &aliases()).expect("build");
-    store
-        .write(WriteOp::ReplaceGraphs {
-            graphs: built.graphs.clone(),
-        })
-        .expect("the import conforms to the shapes");
-    built
-}
-
-fn ask(store: &EmbeddedStore, query: &str) -> bool {
-    let text = format!(
-        "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
-         PREFIX dgr: <https://w3id.org/dealgraph/id/>
-         PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
-         PREFIX dgos: <https://w3id.org/dealgraph/operational-status/>
-         PREFIX dgel: <https://w3id.org/dealgraph/epoch-list/>
-         PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-         PREFIX schema: <http://schema.org/>
-         PREFIX prov: <http://www.w3.org/ns/prov#>
-         {query}"
-    );
-    match store
-        .query(&QueryRequest {
-            query: text,
-            dataset: Dataset::default(),
-            cancel: CancellationToken::new(),
-        })
-        .expect("query")
-    {
-        QueryResults::Boolean(b) => b,
-        _ => panic!("not an ASK query"),
-    }
-}
 
 /// The number of triples the import gives a graph of its own.
 fn triples(built: &EpochImport, stem: &str) -> usize {
@@ -88,8 +29,8 @@ fn triples(built: &EpochImport, stem: &str) -> usize {
 
 #[test]
 fn the_real_files_give_their_counts() {
-    let store = store();
-    let built = import(&store, "data/epoch");
+    let store = common::article_store();
+    let built = common::import_epoch(&store, "data/epoch");
     let report = &built.report;
     let files: Vec<(&str, usize, usize, usize)> = report
         .files
@@ -150,8 +91,8 @@ fn the_real_files_give_their_counts() {
 
 #[test]
 fn facts_checked_by_hand_against_the_csv_files() {
-    let store = store();
-    import(&store, "data/epoch");
+    let store = common::article_store();
+    common::import_epoch(&store, "data/epoch");
     let checks = [
         // gpu_clusters.csv line 2, "xAI 5 year plan": the most H100 equivalents of any cluster
         // (50025265.28623454), Planned, Certainty Unlikely, Owner xAI, no chip type.
@@ -299,7 +240,7 @@ fn facts_checked_by_hand_against_the_csv_files() {
     ];
     let failed: Vec<&str> = checks
         .iter()
-        .filter(|(_, q)| !ask(&store, q))
+        .filter(|(_, q)| !common::ask_store(&store, q))
         .map(|(name, _)| *name)
         .collect();
     assert!(failed.is_empty(), "not found: {failed:?}");
@@ -307,8 +248,8 @@ fn facts_checked_by_hand_against_the_csv_files() {
 
 #[test]
 fn malformed_rows_are_reported_and_the_good_rows_imported() {
-    let store = store();
-    let built = import(&store, "tests/fixtures/epoch-models-bad");
+    let store = common::article_store();
+    let built = common::import_epoch(&store, "tests/fixtures/epoch-models-bad");
     let skipped: Vec<String> = built
         .report
         .skipped
@@ -362,7 +303,7 @@ fn malformed_rows_are_reported_and_the_good_rows_imported() {
     ));
     // The good rows: multi-line cells with doubled quotes (the cluster's Quote, the TPU's Notes,
     // Llama's Abstract) read whole, the rows after them on their own lines.
-    assert!(ask(
+    assert!(common::ask_store(
         &store,
         "ASK { ?own dg:owner dgr:xai ; dg:gpuCluster dgr:gpu-cluster-xai-colossus-memphis-phase-1 ;
                     dg:quote ?q .

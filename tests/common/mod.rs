@@ -250,3 +250,61 @@ pub fn dealgraph() -> Command {
     );
     command
 }
+
+/// The reviewed alias table of the repository.
+pub fn aliases() -> PathBuf {
+    repo().join("data/aliases.tsv")
+}
+
+/// An in-memory store seeded with the ontology, the shapes and the article (no Epoch data),
+/// for tests that write through the library.
+pub fn article_store() -> EmbeddedStore {
+    let store = EmbeddedStore::open(
+        &StoreLocation::Memory,
+        StoreOptions::default(),
+        ParseLimits::default(),
+    )
+    .expect("open");
+    dealgraph::seed::seed_if_empty(&store, &seed_dirs(), ParseLimits::default()).expect("seed");
+    store
+}
+
+/// Builds the Epoch import of `dir` (relative to the repository) and writes it, as
+/// `dealgraph import epoch` does.
+pub fn import_epoch(store: &EmbeddedStore, dir: &str) -> dealgraph::import::epoch::EpochImport {
+    let built = dealgraph::import::epoch::build(&repo().join(dir), &aliases()).expect("build");
+    store
+        .write(dealgraph::store::WriteOp::ReplaceGraphs {
+            graphs: built.graphs.clone(),
+        })
+        .expect("the import conforms to the shapes");
+    built
+}
+
+/// Runs an ASK query with the project's prefixes on a store.
+pub fn ask_store(store: &EmbeddedStore, query: &str) -> bool {
+    let text = format!(
+        "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+         PREFIX dgr: <https://w3id.org/dealgraph/id/>
+         PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
+         PREFIX dgs: <https://w3id.org/dealgraph/status/>
+         PREFIX dgos: <https://w3id.org/dealgraph/operational-status/>
+         PREFIX dgel: <https://w3id.org/dealgraph/epoch-list/>
+         PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+         PREFIX schema: <http://schema.org/>
+         PREFIX prov: <http://www.w3.org/ns/prov#>
+         {query}"
+    );
+    match store
+        .query(&dealgraph::store::QueryRequest {
+            query: text,
+            dataset: dealgraph::store::Dataset::default(),
+            cancel: oxigraph::sparql::CancellationToken::new(),
+        })
+        .expect("query")
+    {
+        oxigraph::sparql::QueryResults::Boolean(b) => b,
+        _ => panic!("not an ASK query"),
+    }
+}

@@ -3,8 +3,8 @@
 //! centre's state at its milestones, past and planned.
 
 use super::{
-    Context, DATA_CENTER_TIMELINES, DATA_CENTERS, Graphs, RDFS_LABEL, SKOS_ALT_LABEL, provenance,
-    row_source,
+    About, Context, DATA_CENTER_TIMELINES, DATA_CENTERS, Graphs, RDFS_LABEL, Role, SKOS_ALT_LABEL,
+    provenance, role_fact, row_source,
 };
 use crate::import::{
     Aliases, Column, DG, DGC, DGR, Kind, QuadSink, Row, Table, To, Value, iri, slug,
@@ -60,19 +60,9 @@ pub const DATA_CENTERS_TABLE: Table = Table {
     ],
 };
 
-/// How each organisation column of a data centre becomes a fact node: its class, the role the
-/// organisation takes, and what the relationship is for.
-struct DataCenterRole {
-    column: &'static str,
-    key: &'static str,
-    class: &'static str,
-    role: &'static str,
-    purpose: Option<&'static str>,
-    verb: &'static str,
-}
-
-const DATA_CENTER_ROLES: &[DataCenterRole] = &[
-    DataCenterRole {
+/// How each organisation column of a data centre becomes a fact node.
+const DATA_CENTER_ROLES: &[Role] = &[
+    Role {
         column: "Owner",
         key: "owner",
         class: "DataCenterOwnership",
@@ -80,7 +70,7 @@ const DATA_CENTER_ROLES: &[DataCenterRole] = &[
         purpose: None,
         verb: "owns",
     },
-    DataCenterRole {
+    Role {
         column: "Users",
         key: "user",
         class: "CustomerRelationship",
@@ -88,7 +78,7 @@ const DATA_CENTER_ROLES: &[DataCenterRole] = &[
         purpose: Some("Use of the data centre's computing capacity."),
         verb: "uses",
     },
-    DataCenterRole {
+    Role {
         column: "Investors",
         key: "investor",
         class: "Investment",
@@ -96,7 +86,7 @@ const DATA_CENTER_ROLES: &[DataCenterRole] = &[
         purpose: Some("Investment in the data centre."),
         verb: "invests in",
     },
-    DataCenterRole {
+    Role {
         column: "Construction companies",
         key: "construction",
         class: "CustomerRelationship",
@@ -104,7 +94,7 @@ const DATA_CENTER_ROLES: &[DataCenterRole] = &[
         purpose: Some("Construction of the data centre."),
         verb: "builds",
     },
-    DataCenterRole {
+    Role {
         column: "Energy companies",
         key: "energy",
         class: "CustomerRelationship",
@@ -310,27 +300,19 @@ fn data_center(
             continue;
         };
         let cell_quote = row.raw(role.column).unwrap_or(role.column);
+        let about = About {
+            node: &dc,
+            link: "dataCenter",
+            name: title,
+            prefix: &format!("epoch-data-center-{dc_slug}"),
+        };
         for (org, certainty) in items {
-            let org_slug = slug(org.as_str().trim_start_matches(DGR));
-            let fact = iri(
-                DGR,
-                &format!("epoch-data-center-{dc_slug}-{}-{org_slug}", role.key),
-            );
-            if !minted.insert(fact.as_str().to_owned()) {
+            let label = aliases.label(org);
+            if !role_fact(
+                &mut sink, minted, role, &about, org, label, &source, cell_quote, certainty,
+            ) {
                 continue;
             }
-            sink.add(&fact, &rdf::TYPE.into_owned(), iri(DG, role.class));
-            sink.string(
-                &fact,
-                &rdfs::LABEL.into_owned(),
-                &format!("{} {} {title} (Epoch AI)", aliases.label(org), role.verb),
-            );
-            sink.add(&fact, &iri(DG, role.role), org.clone());
-            sink.add(&fact, &iri(DG, "dataCenter"), dc.clone());
-            if let Some(purpose) = role.purpose {
-                sink.string(&fact, &iri(DG, "purpose"), purpose);
-            }
-            provenance(&mut sink, &fact, &source, cell_quote, certainty);
             facts += 1;
         }
     }

@@ -1,7 +1,9 @@
 //! `gpu_clusters/gpu_clusters.csv`: GPU clusters, their chips and figures, the organisations
 //! that own and use them, and how they follow on from each other.
 
-use super::{Context, GPU_CLUSTERS, Graphs, RDFS_LABEL, hardware, provenance, row_source};
+use super::{
+    About, Context, GPU_CLUSTERS, Graphs, RDFS_LABEL, Role, hardware, role_fact, row_source,
+};
 use crate::import::{Aliases, Column, DG, DGR, ImportError, Kind, QuadSink, Row, Table, To};
 use crate::import::{PROV, Value, iri, slug, web_addresses};
 use oxigraph::model::vocab::{rdf, rdfs};
@@ -138,18 +140,8 @@ pub const GPU_CLUSTERS_TABLE: Table = Table {
     ],
 };
 
-/// How an organisation column of a cluster becomes a fact node: its class, the role the
-/// organisation takes, and what the relationship is for.
-struct ClusterRole {
-    column: &'static str,
-    key: &'static str,
-    class: &'static str,
-    role: &'static str,
-    verb: &'static str,
-    purpose: Option<&'static str>,
-}
-
-const OWNER: ClusterRole = ClusterRole {
+/// How the owner and the users of a cluster become fact nodes.
+const OWNER: Role = Role {
     column: "Owner",
     key: "owner",
     class: "GPUClusterOwnership",
@@ -158,7 +150,7 @@ const OWNER: ClusterRole = ClusterRole {
     purpose: None,
 };
 
-const USER: ClusterRole = ClusterRole {
+const USER: Role = Role {
     column: "Users",
     key: "user",
     class: "CustomerRelationship",
@@ -346,27 +338,19 @@ fn gpu_cluster(
             .text("Quote")
             .or_else(|| row.raw(role.column))
             .unwrap_or(role.column);
+        let about = About {
+            node: &node,
+            link: "gpuCluster",
+            name,
+            prefix: &format!("epoch-gpu-cluster-{cluster_slug}"),
+        };
         for org in orgs {
-            let org_slug = slug(org.as_str().trim_start_matches(DGR));
-            let fact = iri(
-                DGR,
-                &format!("epoch-gpu-cluster-{cluster_slug}-{}-{org_slug}", role.key),
-            );
-            if !minted.insert(fact.as_str().to_owned()) {
+            let label = aliases.label(org).to_owned();
+            if !role_fact(
+                sink, minted, role, &about, org, &label, &source, quote, &certainty,
+            ) {
                 continue;
             }
-            sink.add(&fact, &rdf::TYPE.into_owned(), iri(DG, role.class));
-            sink.string(
-                &fact,
-                &rdfs::LABEL.into_owned(),
-                &format!("{} {} {name} (Epoch AI)", aliases.label(org), role.verb),
-            );
-            sink.add(&fact, &iri(DG, role.role), org.clone());
-            sink.add(&fact, &iri(DG, "gpuCluster"), node.clone());
-            if let Some(purpose) = role.purpose {
-                sink.string(&fact, &iri(DG, "purpose"), purpose);
-            }
-            provenance(sink, &fact, &source, quote, &certainty);
             facts += 1;
         }
     }

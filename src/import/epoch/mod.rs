@@ -272,6 +272,61 @@ fn url_label(url: &NamedNode) -> String {
     }
 }
 
+/// How an organisation column becomes a fact node about a thing (a data centre, a cluster):
+/// its class, the role the organisation takes, and what the relationship is for.
+pub(super) struct Role {
+    pub column: &'static str,
+    pub key: &'static str,
+    pub class: &'static str,
+    pub role: &'static str,
+    pub purpose: Option<&'static str>,
+    pub verb: &'static str,
+}
+
+/// The thing a role fact is about: its IRI, the property linking the fact to it, its name for
+/// labels, and the prefix of its facts' IRIs.
+pub(super) struct About<'a> {
+    pub node: &'a NamedNode,
+    pub link: &'static str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+}
+
+/// One organisation in one role about one thing: the fact node `<prefix>-<key>-<org>` with its
+/// class, label, role, link and provenance. `false` when that node was made already (an
+/// organisation named twice in one cell).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn role_fact(
+    sink: &mut QuadSink,
+    minted: &mut std::collections::BTreeSet<String>,
+    role: &Role,
+    about: &About<'_>,
+    org: &NamedNode,
+    org_label: &str,
+    source: &NamedNode,
+    quote: &str,
+    certainty: &NamedNode,
+) -> bool {
+    let org_slug = super::slug(org.as_str().trim_start_matches(DGR));
+    let fact = iri(DGR, &format!("{}-{}-{org_slug}", about.prefix, role.key));
+    if !minted.insert(fact.as_str().to_owned()) {
+        return false;
+    }
+    sink.add(&fact, &rdf::TYPE.into_owned(), iri(DG, role.class));
+    sink.string(
+        &fact,
+        &rdfs::LABEL.into_owned(),
+        &format!("{org_label} {} {} (Epoch AI)", role.verb, about.name),
+    );
+    sink.add(&fact, &iri(DG, role.role), org.clone());
+    sink.add(&fact, &iri(DG, about.link), about.node.clone());
+    if let Some(purpose) = role.purpose {
+        sink.string(&fact, &iri(DG, "purpose"), purpose);
+    }
+    provenance(sink, &fact, source, quote, certainty);
+    true
+}
+
 /// Source, quote and certainty: what every fact node carries.
 fn provenance(
     sink: &mut QuadSink,
