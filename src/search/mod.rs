@@ -629,6 +629,26 @@ impl SearchIndex {
                 }
             }
         }
+        // Text holding every word of a query of several: a text that answers the whole
+        // question outranks one that shares a single common word with it ("private placement").
+        if words.len() > 1 {
+            for (field, reason, score) in [
+                (f.fact_label, Reason::FactLabel, 2.0),
+                (f.description, Reason::Description, 2.0),
+                (f.quote, Reason::Quote, 4.0),
+                (f.mentions, Reason::Mentions, 1.5),
+            ] {
+                let all: Vec<(Occur, Box<dyn Query>)> = words
+                    .iter()
+                    .map(|word| (Occur::Must, term(field, word)))
+                    .collect();
+                clauses.push(Clause::new(
+                    reason,
+                    field,
+                    constant(Box::new(BooleanQuery::new(all)), score),
+                ));
+            }
+        }
         // Text: BM25, so that rarer words and shorter texts weigh more.
         for (field, reason, weight) in [
             (f.fact_label, Reason::FactLabel, 0.6),
@@ -713,7 +733,11 @@ impl SearchIndex {
                     first.get_or_insert(token.offset_from);
                 }
             }
-            if best.is_none_or(|(n, _, _)| found.len() > n) {
+            // Most of the words first; of values holding as many, the shortest, the closest to
+            // the query ("AWS" rather than "Amazon AWS" for `aws`).
+            if best.is_none_or(|(n, b, _)| {
+                found.len() > n || (found.len() == n && value.len() < b.len())
+            }) {
                 best = Some((found.len(), value, first.unwrap_or(0)));
             }
         }
