@@ -16,6 +16,7 @@ use crate::infer;
 use crate::rdf::ParseLimits;
 use crate::validate::{self, Shapes, ValidationReport};
 use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::vocab::rdf;
 use oxigraph::model::{
     Graph, GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term,
     Triple,
@@ -333,7 +334,12 @@ fn check_shapes_around(
     let changed = touched.iter().chain(&change.added).chain(&change.removed);
     let mut nodes: HashSet<Term> = HashSet::new();
     for triple in changed {
-        let ends = [Term::from(triple.subject.clone()), triple.object.clone()];
+        // The class of an rdf:type triple is not expanded to its neighbours (every instance):
+        // a type changes whether its subject conforms, and the nodes next to the subject.
+        let mut ends = vec![Term::from(triple.subject.clone())];
+        if triple.predicate.as_ref() != rdf::TYPE {
+            ends.push(triple.object.clone());
+        }
         if value_predicates.contains(&triple.predicate) {
             for end in &ends {
                 if !matches!(end, Term::Literal(_)) {
@@ -350,6 +356,10 @@ fn check_shapes_around(
             if !matches!(end, Term::Literal(_)) {
                 nodes.insert(end);
             }
+        }
+        if triple.predicate.as_ref() == rdf::TYPE {
+            // Itself a candidate (a shape could target the objects of rdf:type), not expanded.
+            nodes.insert(triple.object.clone());
         }
     }
     if nodes.len() > MAX_LOCAL_FOCUS || nodes.iter().any(|n| matches!(n, Term::BlankNode(_))) {
