@@ -5,10 +5,26 @@
 
 mod common;
 
-use common::{TOKEN, client, dealgraph};
+use common::{TOKEN, client, repo};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
+
+/// The binary, seeding a new store with the ontology and the article only: the Epoch import
+/// (80,000 triples) would make every new store here take seconds in a debug build, and these
+/// tests are about the command line, not the data (`epoch_import.rs` covers that).
+fn dealgraph() -> std::process::Command {
+    let mut command = common::dealgraph();
+    command.env(
+        "DEALGRAPH_SEED_DIRS",
+        format!(
+            "{},{}",
+            repo().join("ontology").display(),
+            repo().join("tests/fixtures/article-only").display()
+        ),
+    );
+    command
+}
 
 fn run(args: &[&str]) -> (bool, String, String) {
     let output = dealgraph().args(args).output().unwrap();
