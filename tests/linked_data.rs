@@ -179,3 +179,65 @@ fn an_unknown_iri_is_404_and_an_unoffered_format_406() {
     let (status, _, _) = error_of(get(&server, "/id/coreweave", "image/png"));
     assert_eq!(status, 406);
 }
+
+#[test]
+fn the_dataset_has_a_void_description_linked_from_the_service_description() {
+    let server = TestServer::start();
+    let response = get(&server, "/.well-known/void", "application/n-triples");
+    assert_eq!(response.status(), 200);
+    let graph = graph(&response.bytes().unwrap(), RdfFormat::NTriples);
+    let void = |local: &str| iri(&format!("http://rdfs.org/ns/void#{local}"));
+    let dataset = iri("https://w3id.org/dealgraph/void/dataset");
+    let number = |s: &NamedNode, p: &NamedNode| -> u64 {
+        match graph.object_for_subject_predicate(s, p) {
+            Some(oxigraph::model::TermRef::Literal(l)) => l.value().parse().unwrap(),
+            other => panic!("no number for {s} {p}: {other:?}"),
+        }
+    };
+    // The total is the store's count of quads.
+    assert_eq!(
+        number(&dataset, &void("triples")),
+        common::count_triples(&server)
+    );
+    // One subset per named graph, with its own count: the article's graph among them.
+    let article = iri("https://w3id.org/dealgraph/graph/article");
+    assert!(graph.contains(TripleRef::new(&dataset, &void("subset"), &article)));
+    let article_triples = common::select(
+        &server,
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/dealgraph/graph/article> { ?s ?p ?o } }",
+    );
+    assert_eq!(
+        number(&article, &void("triples")).to_string(),
+        common::column(&article_triples, "n")[0]
+    );
+    // A class partition counts the instances of a class (derived types included).
+    let companies = graph
+        .subjects_for_predicate_object(&void("class"), &iri(&format!("{DG}Company")))
+        .next()
+        .expect("a partition for dg:Company");
+    let oxigraph::model::SubjectRef::NamedNode(companies) = companies else {
+        panic!("a partition is an IRI")
+    };
+    let instances = common::select(
+        &server,
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a <https://w3id.org/dealgraph/ontology#Company> }",
+    );
+    assert_eq!(
+        number(&companies.into_owned(), &void("entities")).to_string(),
+        common::column(&instances, "n")[0]
+    );
+    // The article is a source of the dataset; the endpoint is given.
+    assert!(graph.contains(TripleRef::new(
+        &dataset,
+        &iri("http://purl.org/dc/terms/source"),
+        &iri("https://w3id.org/dealgraph/id/article-openai-oracle-expand")
+    )));
+    assert!(
+        graph
+            .objects_for_subject_predicate(&dataset, &void("sparqlEndpoint"))
+            .any(|e| e.to_string().ends_with("/sparql>"))
+    );
+    // The service description points to it.
+    let description = get(&server, "/sparql", "text/turtle").text().unwrap();
+    assert!(description.contains("/.well-known/void"), "{description}");
+}

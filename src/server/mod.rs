@@ -118,6 +118,12 @@ pub fn app(state: AppState) -> Router {
         .route("/queries", get(list_examples))
         .route("/queries/{name}", get(example))
         .route("/health", get(|| async { "ok" }))
+        .route(
+            "/.well-known/void",
+            get(|State(state): State<AppState>, headers: HeaderMap| {
+                linked_data::void(state, headers)
+            }),
+        )
         .route("/id/{local}", linked_data_route("id"))
         .route("/certainty/{local}", linked_data_route("certainty"))
         .route("/status/{local}", linked_data_route("status"))

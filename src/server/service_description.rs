@@ -65,11 +65,16 @@ pub async fn respond(state: &AppState, headers: &HeaderMap) -> Result<Response, 
         Triple::new(dataset.clone(), sd("defaultGraph"), default_graph.clone()),
         Triple::new(default_graph, rdf::TYPE, sd("Graph")),
     ];
-    // Where clients find the example-query library and the ontology.
+    // Where clients find the example-query library and the dataset's VoID description.
     triples.push(Triple::new(
         service.clone(),
         NamedNode::new_unchecked("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
         NamedNode::new_unchecked(endpoint_iri(headers, "/queries")),
+    ));
+    triples.push(Triple::new(
+        dataset.clone(),
+        NamedNode::new_unchecked("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+        NamedNode::new_unchecked(endpoint_iri(headers, "/.well-known/void")),
     ));
     if state.config.federation {
         triples.push(Triple::new(

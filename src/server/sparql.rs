@@ -215,6 +215,8 @@ const PREFIXES: &[(&str, &str)] = &[
     ("prov", "http://www.w3.org/ns/prov#"),
     ("org", "http://www.w3.org/ns/org#"),
     ("sh", "http://www.w3.org/ns/shacl#"),
+    ("void", "http://rdfs.org/ns/void#"),
+    ("dcterms", "http://purl.org/dc/terms/"),
 ];
 
 /// Writes query results, refusing to pass `max_rows` rows or triples.
