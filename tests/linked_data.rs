@@ -215,7 +215,7 @@ fn the_dataset_has_a_void_description_linked_from_the_service_description() {
         .subjects_for_predicate_object(&void("class"), &iri(&format!("{DG}Company")))
         .next()
         .expect("a partition for dg:Company");
-    let oxigraph::model::SubjectRef::NamedNode(companies) = companies else {
+    let oxigraph::model::NamedOrBlankNodeRef::NamedNode(companies) = companies else {
         panic!("a partition is an IRI")
     };
     let instances = common::select(
