@@ -227,12 +227,7 @@ fn facts_checked_by_hand_against_the_csv_files() {
                       schema:foundingDate \"2021-01-26\"^^xsd:date ; dg:specialization \"Language\" . }",
         ),
     ];
-    let failed: Vec<&str> = checks
-        .iter()
-        .filter(|(_, q)| !common::ask_store(&store, q))
-        .map(|(name, _)| *name)
-        .collect();
-    assert!(failed.is_empty(), "not found: {failed:?}");
+    common::assert_all_found(&store, &checks);
 }
 
 #[test]

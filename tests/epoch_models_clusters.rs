@@ -238,12 +238,7 @@ fn facts_checked_by_hand_against_the_csv_files() {
                    dgr:model-kimi-k2 dg:inEpochList dgel:notable . }",
         ),
     ];
-    let failed: Vec<&str> = checks
-        .iter()
-        .filter(|(_, q)| !common::ask_store(&store, q))
-        .map(|(name, _)| *name)
-        .collect();
-    assert!(failed.is_empty(), "not found: {failed:?}");
+    common::assert_all_found(&store, &checks);
 }
 
 #[test]

@@ -308,3 +308,13 @@ pub fn ask_store(store: &EmbeddedStore, query: &str) -> bool {
         _ => panic!("not an ASK query"),
     }
 }
+
+/// Asserts that every named ASK of `checks` holds on the store, naming those that do not.
+pub fn assert_all_found(store: &EmbeddedStore, checks: &[(&str, &str)]) {
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|(_, q)| !ask_store(store, q))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(failed.is_empty(), "not found: {failed:?}");
+}
