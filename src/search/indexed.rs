@@ -310,6 +310,7 @@ impl Indexed {
         self.index.begin_write()?;
         match write() {
             Ok((value, better)) => {
+                self.index.note_write();
                 self.follow(better.unwrap_or(plan));
                 Ok(value)
             }
@@ -448,5 +449,9 @@ impl Backend for Indexed {
 
     fn search(&self, request: &SearchRequest) -> Result<SearchResults, StoreError> {
         self.index.search(request)
+    }
+
+    fn last_write(&self) -> Option<std::time::SystemTime> {
+        self.index.last_write()
     }
 }

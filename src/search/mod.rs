@@ -113,7 +113,7 @@ pub struct SearchRequest {
 }
 
 /// One hit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     pub iri: String,
     /// The IRI's local part in the entity namespace.
@@ -126,7 +126,7 @@ pub struct SearchHit {
 }
 
 /// The hits of one search, best first, and how many documents matched in all.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     pub total: usize,
@@ -222,6 +222,9 @@ pub struct SearchIndex {
     rebuild_reason: Mutex<Option<String>>,
     /// Whole rebuilds since it was opened.
     rebuilds: AtomicU64,
+    /// When the store was last written through dealgraph, as milliseconds since the Unix
+    /// epoch (0: not known). Kept in each commit's payload, so it outlives a restart.
+    last_write_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -269,6 +272,12 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(index_error)?;
+        let last_write_ms = index
+            .load_metas()
+            .ok()
+            .and_then(|metas| metas.payload)
+            .and_then(|payload| payload.trim().parse().ok())
+            .unwrap_or(0);
         Ok(Self {
             index,
             reader,
@@ -277,6 +286,7 @@ impl SearchIndex {
             dir,
             rebuild_reason: Mutex::new(reason),
             rebuilds: AtomicU64::new(0),
+            last_write_ms: AtomicU64::new(last_write_ms),
         })
     }
 
@@ -289,6 +299,30 @@ impl SearchIndex {
     /// replaced only the documents they touched).
     pub fn rebuilds(&self) -> u64 {
         self.rebuilds.load(Ordering::Relaxed)
+    }
+
+    /// Records that the store was written now; the next commit of the index keeps it.
+    pub fn note_write(&self) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        self.last_write_ms.store(now, Ordering::Relaxed);
+    }
+
+    /// When the store was last written through dealgraph, if known.
+    pub fn last_write(&self) -> Option<std::time::SystemTime> {
+        match self.last_write_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)),
+        }
+    }
+
+    /// Commits the index's pending changes with the time of the last write as payload.
+    fn commit(&self, writer: &mut IndexWriter) -> Result<(), StoreError> {
+        let mut prepared = writer.prepare_commit().map_err(index_error)?;
+        prepared.set_payload(&self.last_write_ms.load(Ordering::Relaxed).to_string());
+        prepared.commit().map_err(index_error)?;
+        Ok(())
     }
 
     /// Number of documents.
@@ -341,7 +375,7 @@ impl SearchIndex {
                 .add_document(self.document(iri, entity))
                 .map_err(index_error)?;
         }
-        writer.commit().map_err(index_error)?;
+        self.commit(&mut writer)?;
         drop(writer);
         self.reader.reload().map_err(index_error)?;
         if let Ok(mut reason) = self.rebuild_reason.lock() {
@@ -370,7 +404,12 @@ impl SearchIndex {
             .cloned()
             .collect();
         if iris.is_empty() {
-            return Ok(());
+            // Nothing to re-read, but the time of the write is still kept.
+            let mut writer = self
+                .writer
+                .lock()
+                .map_err(|_| index_error("a previous index write panicked"))?;
+            return self.commit(&mut writer);
         }
         let started = Instant::now();
         let mut entities = BTreeMap::new();
@@ -389,7 +428,7 @@ impl SearchIndex {
                     .map_err(index_error)?;
             }
         }
-        writer.commit().map_err(index_error)?;
+        self.commit(&mut writer)?;
         drop(writer);
         self.reader.reload().map_err(index_error)?;
         tracing::debug!(

@@ -1,87 +1,486 @@
-//! The JSON API under `/api/`: views of the graph for exploration tools and the web UI.
-//! Errors keep the one JSON shape of [`super::error`].
+//! The JSON API under `/api/`: search and the exploration views of [`crate::views`], and the
+//! OpenAPI document that describes them.
+//!
+//! Each handler is registered through utoipa-axum's `routes!`, which adds the route and its
+//! documentation from the same `#[utoipa::path]`, so `/api/openapi.json` lists exactly the
+//! routes served. Query strings are read into typed parameter structs that refuse unknown and
+//! repeated parameters; errors keep the one JSON shape of [`super::error`].
 
 use super::AppState;
 use super::error::ApiError;
-use crate::search::{DEFAULT_LIMIT, MAX_LIMIT, SearchRequest};
+use crate::search::{DEFAULT_LIMIT, MAX_LIMIT, SearchRequest, SearchResults};
+use crate::store::StoreError;
+use crate::views::{self, Reader, ViewError};
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
+use oxigraph::sparql::CancellationToken;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Longest search text accepted, in characters.
 const MAX_QUERY_CHARS: usize = 500;
 
-/// `GET /api/search?q=TEXT&type=CLASS&limit=N`: entities by name, alias, description or the
-/// quotes of the facts about them, best first (see [`crate::search`]).
-pub(crate) async fn search(
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "dealgraph exploration API",
+        description = "Search and views of the AI-infrastructure knowledge graph: who funds whom, who buys compute from whom, on what terms, since when, and according to whom. Every fact carries its source, quote and certainty. The SPARQL 1.1 endpoint is at /sparql; entity IRIs dereference at /id/{id}.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    tags(
+        (name = "search", description = "Find entities by name, alias, description or quote"),
+        (name = "views", description = "An entity, its neighbourhood, paths, timeline and conflicts"),
+        (name = "dataset", description = "What the graph holds")
+    )
+)]
+struct ApiDoc;
+
+/// Every error answer of the API.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documentation of the shape `ApiError` writes with serde_json.
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ErrorDetail {
+    /// The HTTP status.
+    status: u16,
+    /// A stable code: `bad_request`, `not_found`, `query_timeout`...
+    code: String,
+    /// What is wrong and where.
+    message: String,
+}
+
+/// The API's routes with their OpenAPI document.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(search))
+        .routes(routes!(entity))
+        .routes(routes!(graph))
+        .routes(routes!(paths))
+        .routes(routes!(timeline))
+        .routes(routes!(conflicts))
+        .routes(routes!(stats))
+}
+
+/// Reads a query string into `T`, refusing unknown, repeated and malformed parameters with a
+/// message naming them.
+fn params<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::BadRequest(format!("bad query parameter: {e}")))
+}
+
+/// A number parameter within its range, or the default.
+fn bounded(
+    name: &str,
+    given: Option<usize>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "`{name}` must be from 1 to {max}, not {n}"
+        ))),
+    }
+}
+
+/// A comma-separated list parameter.
+fn list(given: Option<&str>) -> Vec<String> {
+    given
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn date(name: &str, given: Option<&str>) -> Result<Option<String>, ApiError> {
+    given
+        .map(|d| views::parse_date(name, d))
+        .transpose()
+        .map_err(ApiError::from)
+}
+
+/// Runs a view on a blocking thread, within a query slot and the query deadline, like a SPARQL
+/// query: at the deadline the view's queries are cancelled and the answer is a 503.
+async fn run_view<T, F>(state: &AppState, view: F) -> Result<Json<T>, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Reader<'_>) -> Result<T, ViewError> + Send + 'static,
+{
+    let deadline = state.config.query_timeout;
+    let _permit = tokio::time::timeout(deadline, Arc::clone(&state.query_slots).acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ApiError::Busy("every query slot stayed busy for the whole deadline".into())
+        })?;
+    let cancel = CancellationToken::new();
+    let watchdog = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(deadline).await;
+            cancel.cancel();
+        })
+    };
+    let store = state.store.clone();
+    let result = tokio::task::spawn_blocking(move || view(&Reader::new(store.as_ref(), cancel)))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    watchdog.abort();
+    match result {
+        Ok(value) => Ok(Json(value)),
+        Err(ViewError::Store(StoreError::Cancelled)) => {
+            Err(StoreError::Deadline(deadline.as_secs().max(1)).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct SearchParams {
+    /// The text: words, prefixes (`corew`), misspellings (`corewave`), aliases (`AWS`).
+    q: Option<String>,
+    /// Only entities of these classes, comma-separated local names (`AILab,CloudProvider`).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    types: Option<String>,
+    /// Most hits (1 to 100, default 10).
+    limit: Option<usize>,
+}
+
+/// The search answer: the request as understood, and the hits, best first.
+#[derive(serde::Serialize, ToSchema)]
+struct SearchAnswer {
+    query: String,
+    types: Vec<String>,
+    limit: usize,
+    /// How many entities matched in all.
+    total: usize,
+    hits: Vec<crate::search::SearchHit>,
+}
+
+/// Entities by name, alias, description or the quotes of the facts about them, best first:
+/// relevance, weighted by how connected each entity is.
+#[utoipa::path(get, path = "/api/search", tag = "search", params(SearchParams),
+    responses((status = 200, body = SearchAnswer), (status = 400, body = ErrorBody)))]
+async fn search(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let mut text: Option<String> = None;
-    let mut types = Vec::new();
-    let mut limit: Option<String> = None;
-    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        let repeated = match key.as_ref() {
-            "q" => text.replace(value.into_owned()).is_some(),
-            "limit" => limit.replace(value.into_owned()).is_some(),
-            "type" => {
-                types.extend(
-                    value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_owned),
-                );
-                false
-            }
-            _ => false,
-        };
-        if repeated {
-            return Err(ApiError::BadRequest(format!(
-                "the parameter `{key}` is given more than once"
-            )));
-        }
-    }
-    let text = text
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::BadRequest(
-                "give the text to search for as `q`, e.g. /api/search?q=coreweave".into(),
-            )
-        })?;
+) -> Result<Json<SearchAnswer>, ApiError> {
+    let p: SearchParams = params(query)?;
+    let text =
+        p.q.map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::BadRequest(
+                    "give the text to search for as `q`, e.g. /api/search?q=coreweave".into(),
+                )
+            })?;
     if text.chars().count() > MAX_QUERY_CHARS {
         return Err(ApiError::BadRequest(format!(
             "`q` is longer than {MAX_QUERY_CHARS} characters"
         )));
     }
-    let limit = match limit {
+    // More than the most hits is not an error: the answer says how many it holds.
+    let limit = match p.limit {
         None => DEFAULT_LIMIT,
-        Some(given) => given
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "`limit` must be a whole number from 1 (at most {MAX_LIMIT} hits are returned), not {given:?}"
-                ))
-            })?
-            .min(MAX_LIMIT),
+        Some(0) => {
+            return Err(ApiError::BadRequest(format!(
+                "`limit` must be a whole number from 1 (at most {MAX_LIMIT} hits are returned), not 0"
+            )));
+        }
+        Some(n) => n.min(MAX_LIMIT),
     };
+    let types = list(p.types.as_deref());
     let request = SearchRequest {
         text: text.clone(),
         types: types.clone(),
         limit,
     };
     let store = state.store.clone();
-    let results = tokio::task::spawn_blocking(move || store.search(&request))
+    let SearchResults { hits, total } = tokio::task::spawn_blocking(move || store.search(&request))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(Json(serde_json::json!({
-        "query": text,
-        "types": types,
-        "limit": limit,
-        "total": results.total,
-        "hits": results.hits,
-    })))
+    Ok(Json(SearchAnswer {
+        query: text,
+        types,
+        limit,
+        total,
+        hits,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct EntityParams {
+    /// The entity as known at this date (YYYY, YYYY-MM or YYYY-MM-DD): later facts are left
+    /// out and the figures are the latest at that date.
+    as_of: Option<String>,
+    /// Most facts, newest first (1 to 2000, default 200); `facts_total` gives the count.
+    limit: Option<usize>,
+}
+
+/// One entity: names, types, attributes, derived relations, latest figures, and every fact
+/// naming it with role, counterparties, amount, date, certainty, source and quote.
+#[utoipa::path(get, path = "/api/entity/{id}", tag = "views",
+    params(("id" = String, Path, description = "The entity's id, the last part of its IRI (`coreweave`)"), EntityParams),
+    responses((status = 200, body = views::EntityView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn entity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<views::EntityView>, ApiError> {
+    let p: EntityParams = params(query)?;
+    let request = views::EntityRequest {
+        iri: views::entity_iri(&id)?,
+        as_of: date("as_of", p.as_of.as_deref())?,
+        limit: bounded(
+            "limit",
+            p.limit,
+            views::entity::DEFAULT_FACTS,
+            views::entity::MAX_FACTS,
+        )?,
+    };
+    run_view(&state, move |reader| views::entity(reader, &request)).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct GraphParams {
+    /// The entity at the centre: its id (`coreweave`) or IRI.
+    focus: Option<String>,
+    /// Hops from the focus, 1 to 3 (default 1).
+    depth: Option<u8>,
+    /// Only these kinds of fact (and their subclasses), comma-separated: `Investment,ComputeAgreement`.
+    relations: Option<String>,
+    /// Only facts dated in or after this (YYYY, YYYY-MM or YYYY-MM-DD); undated facts are then left out.
+    since: Option<String>,
+    /// Only facts dated in or before this.
+    until: Option<String>,
+    /// Only facts of these certainties, comma-separated: `stated,announced`.
+    certainty: Option<String>,
+    /// Most nodes, the focus included (1 to 2000, default 150); `truncated` says when more were left out.
+    limit: Option<usize>,
+}
+
+/// The neighbourhood of an entity as nodes and edges, ready for a graph view.
+#[utoipa::path(get, path = "/api/graph", tag = "views", params(GraphParams),
+    responses((status = 200, body = views::GraphView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn graph(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<views::GraphView>, ApiError> {
+    let p: GraphParams = params(query)?;
+    let focus = views::entity_iri(p.focus.as_deref().ok_or_else(|| {
+        ApiError::BadRequest(
+            "give the entity at the centre as `focus`, e.g. /api/graph?focus=coreweave".into(),
+        )
+    })?)?;
+    let depth = match p.depth {
+        None => 1,
+        Some(d) if (1..=views::graph::MAX_DEPTH).contains(&d) => d,
+        Some(d) => {
+            return Err(ApiError::BadRequest(format!(
+                "`depth` must be from 1 to {}, not {d}",
+                views::graph::MAX_DEPTH
+            )));
+        }
+    };
+    let limit = bounded(
+        "limit",
+        p.limit,
+        views::graph::DEFAULT_NODES,
+        views::graph::MAX_NODES,
+    )?;
+    let (since, until) = (
+        date("since", p.since.as_deref())?,
+        date("until", p.until.as_deref())?,
+    );
+    let (relations, certainty) = (list(p.relations.as_deref()), list(p.certainty.as_deref()));
+    run_view(&state, move |reader| {
+        let filter = views::graph::resolve_filter(reader, &relations, &certainty, since, until)?;
+        views::graph(
+            reader,
+            &views::GraphRequest {
+                focus,
+                depth,
+                filter,
+                limit,
+            },
+        )
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct PathsParams {
+    /// Where the paths start: an entity id or IRI.
+    from: Option<String>,
+    /// Where they end.
+    to: Option<String>,
+    /// Longest path looked for, in steps (1 to 4, default 3).
+    max_length: Option<u8>,
+    /// Most paths returned (1 to 50, default 5), strongest first.
+    limit: Option<usize>,
+    /// Follow only these kinds of fact, comma-separated.
+    relations: Option<String>,
+    /// Follow only facts of these certainties, comma-separated.
+    certainty: Option<String>,
+}
+
+/// The shortest connections between two entities, each step in words with the facts behind it.
+#[utoipa::path(get, path = "/api/paths", tag = "views", params(PathsParams),
+    responses((status = 200, body = views::PathsView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn paths(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<views::PathsView>, ApiError> {
+    let p: PathsParams = params(query)?;
+    let end = |name: &str, given: Option<&str>| {
+        views::entity_iri(given.ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "give `{name}`, e.g. /api/paths?from=microsoft&to=coreweave"
+            ))
+        })?)
+        .map_err(ApiError::from)
+    };
+    let (from, to) = (end("from", p.from.as_deref())?, end("to", p.to.as_deref())?);
+    let max_length = match p.max_length {
+        None => views::paths::DEFAULT_MAX_LENGTH,
+        Some(n) if (1..=views::paths::MAX_LENGTH).contains(&n) => n,
+        Some(n) => {
+            return Err(ApiError::BadRequest(format!(
+                "`max_length` must be from 1 to {}, not {n}",
+                views::paths::MAX_LENGTH
+            )));
+        }
+    };
+    let limit = bounded(
+        "limit",
+        p.limit,
+        views::paths::DEFAULT_PATHS,
+        views::paths::MAX_PATHS,
+    )?;
+    let (relations, certainty) = (list(p.relations.as_deref()), list(p.certainty.as_deref()));
+    run_view(&state, move |reader| {
+        let filter = views::graph::resolve_filter(reader, &relations, &certainty, None, None)?;
+        views::paths(
+            reader,
+            &views::PathsRequest {
+                from,
+                to,
+                max_length,
+                limit,
+                filter,
+            },
+        )
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct TimelineParams {
+    /// The entity: its id or IRI.
+    entity: Option<String>,
+    /// Only events in or after this date.
+    since: Option<String>,
+    /// Only events in or before this date.
+    until: Option<String>,
+    /// Most events, oldest first (1 to 5000, default 500).
+    limit: Option<usize>,
+}
+
+/// The dated deals and observations naming an entity, in time order.
+#[utoipa::path(get, path = "/api/timeline", tag = "views", params(TimelineParams),
+    responses((status = 200, body = views::TimelineView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn timeline(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<views::TimelineView>, ApiError> {
+    let p: TimelineParams = params(query)?;
+    let entity = required_entity(p.entity.as_deref(), "timeline")?;
+    let (since, until) = (
+        date("since", p.since.as_deref())?,
+        date("until", p.until.as_deref())?,
+    );
+    let limit = bounded(
+        "limit",
+        p.limit,
+        views::timeline::DEFAULT_EVENTS,
+        views::timeline::MAX_EVENTS,
+    )?;
+    run_view(&state, move |reader| {
+        views::timeline(reader, &entity, since.as_deref(), until.as_deref(), limit)
+    })
+    .await
+}
+
+fn required_entity(
+    given: Option<&str>,
+    route: &str,
+) -> Result<oxigraph::model::NamedNode, ApiError> {
+    let given = given.ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "give the entity as `entity`, e.g. /api/{route}?entity=openai"
+        ))
+    })?;
+    Ok(views::entity_iri(given)?)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ConflictsParams {
+    /// The entity: its id or IRI.
+    entity: Option<String>,
+}
+
+/// Where sources disagree about an entity's deals or figures, side by side.
+#[utoipa::path(get, path = "/api/conflicts", tag = "views", params(ConflictsParams),
+    responses((status = 200, body = views::ConflictsView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn conflicts(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<views::ConflictsView>, ApiError> {
+    let p: ConflictsParams = params(query)?;
+    let entity = required_entity(p.entity.as_deref(), "conflicts")?;
+    run_view(&state, move |reader| views::conflicts(reader, &entity)).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct StatsParams {}
+
+/// Counts by named graph, class, kind of fact, certainty, source and property, and the time of
+/// the last write.
+#[utoipa::path(get, path = "/api/stats", tag = "dataset", params(StatsParams),
+    responses((status = 200, body = views::StatsView), (status = 400, body = ErrorBody)))]
+async fn stats(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<views::StatsView>, ApiError> {
+    let _: StatsParams = params(query)?;
+    let store = state.store.clone();
+    run_view(&state, move |reader| views::stats(store.as_ref(), reader)).await
 }

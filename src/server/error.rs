@@ -47,6 +47,16 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<crate::views::ViewError> for ApiError {
+    fn from(e: crate::views::ViewError) -> Self {
+        match e {
+            crate::views::ViewError::NotFound(m) => Self::NotFound(m),
+            crate::views::ViewError::BadRequest(m) => Self::BadRequest(m),
+            crate::views::ViewError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {

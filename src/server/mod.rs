@@ -108,7 +108,17 @@ pub fn app(state: AppState) -> Router {
             },
         )
     };
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
     Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let openapi = Arc::clone(&openapi);
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
         .route("/", get(home))
         .route("/sparql", sparql_route(Accepts::QueryAndUpdate))
         .route("/query", sparql_route(Accepts::QueryOnly))
@@ -128,7 +138,6 @@ pub fn app(state: AppState) -> Router {
         .route("/certainty/{local}", linked_data_route("certainty"))
         .route("/status/{local}", linked_data_route("status"))
         .route("/ready", get(ready))
-        .route("/api/search", get(api::search))
         .fallback(|| async { ApiError::NotFound("nothing here; see / for the routes".into()) })
         .layer(cors(&state.config.write_origins))
         .layer(

@@ -250,4 +250,10 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         let _ = request;
         Err(StoreError::Storage("this store has no search index".into()))
     }
+
+    /// When the store was last written through dealgraph, if the backend keeps it (the
+    /// [`crate::search::Indexed`] decorator does, across restarts).
+    fn last_write(&self) -> Option<std::time::SystemTime> {
+        None
+    }
 }

@@ -1,0 +1,301 @@
+//! `entity/{id}`: one entity as a card: its names and types, its own attributes, the company
+//! relations derived from the facts, its latest figures, and every fact naming it in full.
+
+use super::facts::{Attribute, Fact, Roles, facts_naming, read_facts};
+use super::{Reader, Ref, ViewError, derived, iri_of, text_of, values};
+use oxigraph::model::{NamedNode, Term};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Most facts an entity card carries unless asked for more.
+pub const DEFAULT_FACTS: usize = 200;
+/// Most facts an entity card carries at all; `facts_total` gives the whole count.
+pub const MAX_FACTS: usize = 2_000;
+
+#[derive(Debug, Clone)]
+pub struct EntityRequest {
+    pub iri: NamedNode,
+    /// Show the entity as it was known at this date: facts reported (or dated) after it are
+    /// left out, and the figures are the latest at that date.
+    pub as_of: Option<String>,
+    /// Most facts to return, newest first.
+    pub limit: usize,
+}
+
+/// A relation to another entity, derived from the facts (`dg:investedIn`, `dg:hasCustomer`...).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+pub struct Link {
+    pub property: Ref,
+    pub entity: Ref,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EntityView {
+    pub iri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub label: String,
+    pub types: Vec<Ref>,
+    /// Other names (`skos:altLabel`): "Coreweave", "AWS".
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    /// The entity's own triples other than names and types: headquarters, country, figures of
+    /// a data centre or model, links to Wikidata.
+    pub attributes: Vec<Attribute>,
+    /// Company-to-company relations computed from the facts (each fact is in `facts`).
+    pub relations: Vec<Link>,
+    /// The latest figure of each kind (valuation, revenue, headcount...) at `as_of` or now.
+    pub figures: Vec<Fact>,
+    /// Every fact naming the entity, newest first, up to `limit`.
+    pub facts: Vec<Fact>,
+    pub facts_total: usize,
+    /// Whether `facts` stops short of `facts_total`.
+    pub truncated: bool,
+    pub as_of: Option<String>,
+    /// The sources of the facts shown, with how many of them each gives.
+    pub sources: Vec<SourceCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SourceCount {
+    pub source: Ref,
+    pub facts: usize,
+}
+
+const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+const ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
+const DESCRIPTIONS: &[&str] = &[
+    "http://schema.org/description",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+];
+
+pub fn entity(reader: &Reader<'_>, request: &EntityRequest) -> Result<EntityView, ViewError> {
+    let iri = &request.iri;
+    reader.require(iri)?;
+    let mut view = own_triples(reader, iri)?;
+    view.as_of = request.as_of.clone();
+    view.relations = relations(reader, iri)?;
+    let roles = Roles::read(reader)?;
+    let mut all: Vec<String> = facts_naming(reader, iri)?
+        .into_iter()
+        .map(|(fact, _)| fact)
+        .collect();
+    if let Some(as_of) = &request.as_of {
+        all = known_by(reader, &all, as_of)?;
+    }
+    view.facts_total = all.len();
+    view.truncated = all.len() > request.limit;
+    all.truncate(request.limit);
+    view.facts = read_facts(reader, &roles, &all)?;
+    view.figures = figures(reader, &roles, iri, request.as_of.as_deref())?;
+    let mut sources: BTreeMap<Ref, usize> = BTreeMap::new();
+    for fact in &view.facts {
+        if let Some(source) = &fact.source {
+            *sources
+                .entry(Ref::new(&source.iri, Some(&source.label)))
+                .or_default() += 1;
+        }
+    }
+    let mut sources: Vec<SourceCount> = sources
+        .into_iter()
+        .map(|(source, facts)| SourceCount { source, facts })
+        .collect();
+    sources.sort_by(|a, b| b.facts.cmp(&a.facts).then(a.source.cmp(&b.source)));
+    view.sources = sources;
+    Ok(view)
+}
+
+/// Names, types and attributes from the entity's own triples in the source graphs.
+fn own_triples(reader: &Reader<'_>, iri: &NamedNode) -> Result<EntityView, ViewError> {
+    let rows = reader.select(&format!(
+        "SELECT DISTINCT ?p ?o ?oLabel ?pLabel WHERE {{
+           GRAPH ?g {{ {iri} ?p ?o }} FILTER(?g != {})
+           OPTIONAL {{ ?o rdfs:label ?oLabel }}
+           OPTIONAL {{ ?p rdfs:label ?pLabel }}
+         }}",
+        derived()
+    ))?;
+    let mut view = EntityView {
+        iri: iri.as_str().to_owned(),
+        id: super::entity_id(iri.as_str()).map(str::to_owned),
+        label: super::fallback_label(iri.as_str()),
+        types: Vec::new(),
+        aliases: Vec::new(),
+        description: None,
+        attributes: Vec::new(),
+        relations: Vec::new(),
+        figures: Vec::new(),
+        facts: Vec::new(),
+        facts_total: 0,
+        truncated: false,
+        as_of: None,
+        sources: Vec::new(),
+    };
+    let mut labels = Vec::new();
+    for row in &rows {
+        let (Some(p), Some(o)) = (iri_of(row.get("p")), row.get("o")) else {
+            continue;
+        };
+        let o_label = text_of(row.get("oLabel"));
+        match o {
+            Term::NamedNode(n) if p == RDF_TYPE => view.types.push(Ref::new(n.as_str(), o_label)),
+            Term::Literal(l) if p == RDFS_LABEL => labels.push(l.value().to_owned()),
+            Term::Literal(l) if p == ALT_LABEL => view.aliases.push(l.value().to_owned()),
+            Term::Literal(l) if DESCRIPTIONS.contains(&p) && view.description.is_none() => {
+                view.description = Some(l.value().to_owned());
+            }
+            Term::Literal(l) => view.attributes.push(Attribute {
+                property: Ref::new(p, text_of(row.get("pLabel"))),
+                value: l.value().to_owned(),
+                datatype: Some(l.datatype().as_str().to_owned()),
+                entity: None,
+            }),
+            Term::NamedNode(n) => view.attributes.push(Attribute {
+                property: Ref::new(p, text_of(row.get("pLabel"))),
+                value: n.as_str().to_owned(),
+                datatype: None,
+                entity: Some(Ref::new(n.as_str(), o_label)),
+            }),
+            _ => {}
+        }
+    }
+    // Several labels (one per source) are kept as aliases; the shortest reads best as a title.
+    labels.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+    labels.dedup();
+    if let Some(first) = labels.first() {
+        view.label = first.clone();
+        view.aliases.extend(labels.into_iter().skip(1));
+    }
+    view.types.sort();
+    view.types.dedup();
+    view.aliases.sort();
+    view.aliases.dedup();
+    view.attributes.sort_by(|a, b| {
+        (a.property.iri.as_str(), a.value.as_str())
+            .cmp(&(b.property.iri.as_str(), b.value.as_str()))
+    });
+    view.attributes.dedup();
+    Ok(view)
+}
+
+/// The company relations the inference layer derived, outgoing (their inverses are derived
+/// too, so "has investor" appears on the investee).
+fn relations(reader: &Reader<'_>, iri: &NamedNode) -> Result<Vec<Link>, ViewError> {
+    let rows = reader.select(&format!(
+        "SELECT DISTINCT ?p ?other ?pLabel ?otherLabel WHERE {{
+           {{ ?p dg:derivationRule ?rule }} UNION {{ ?q dg:derivationRule ?rule . ?q owl:inverseOf ?p }}
+           UNION {{ ?q dg:derivationRule ?rule . ?p owl:inverseOf ?q }}
+           {iri} ?p ?other .
+           FILTER(isIRI(?other) && ?other != {iri})
+           OPTIONAL {{ ?p rdfs:label ?pLabel }}
+           OPTIONAL {{ ?other rdfs:label ?otherLabel }}
+         }}"
+    ))?;
+    let mut links: BTreeMap<(String, String), Link> = BTreeMap::new();
+    for row in &rows {
+        let (Some(p), Some(other)) = (iri_of(row.get("p")), iri_of(row.get("other"))) else {
+            continue;
+        };
+        links
+            .entry((p.to_owned(), other.to_owned()))
+            .or_insert_with(|| Link {
+                property: Ref::new(p, text_of(row.get("pLabel"))),
+                entity: Ref::new(other, text_of(row.get("otherLabel"))),
+            });
+    }
+    Ok(links.into_values().collect())
+}
+
+/// The facts, of those given, known by `as_of`: reported (or, without a report date, dated) on
+/// or before it, or not dated at all.
+fn known_by(reader: &Reader<'_>, facts: &[String], as_of: &str) -> Result<Vec<String>, ViewError> {
+    if facts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = reader.select(&format!(
+        "SELECT ?fact WHERE {{
+           {}
+           OPTIONAL {{ ?fact dg:reportDate ?reported }}
+           OPTIONAL {{ ?fact dg:date|dg:startDate|dg:asOf ?dated }}
+         }}
+         GROUP BY ?fact
+         HAVING (COALESCE(MIN(STR(?reported)), MIN(STR(?dated)), \"\") <= \"{as_of}\")",
+        values("fact", facts.iter().map(String::as_str))
+    ))?;
+    let kept: std::collections::HashSet<&str> =
+        rows.iter().filter_map(|r| iri_of(r.get("fact"))).collect();
+    Ok(facts
+        .iter()
+        .filter(|f| kept.contains(f.as_str()))
+        .cloned()
+        .collect())
+}
+
+/// The latest observation of each kind about the entity (or snapshot of a data centre), at
+/// `as_of` when given. A kind is the class with the source's kind of figure, what it counts,
+/// its period and what it applies to: revenue of OpenAI's API is not revenue of OpenAI.
+fn figures(
+    reader: &Reader<'_>,
+    roles: &Roles,
+    iri: &NamedNode,
+    as_of: Option<&str>,
+) -> Result<Vec<Fact>, ViewError> {
+    let until = as_of.map_or_else(String::new, |d| {
+        format!("FILTER(COALESCE(STR(?reported), STR(?when)) <= \"{d}\")")
+    });
+    let rows = reader.select(&format!(
+        "SELECT ?fact ?class ?when ?kind ?countOf ?period ?appliesTo WHERE {{
+           {{ ?fact dg:subject {iri} }} UNION {{ ?fact dg:dataCenter {iri} }}
+           GRAPH ?g {{ ?fact a ?class }} FILTER(?g != {derived})
+           {{ ?class rdfs:subClassOf* dg:Observation }} UNION {{ FILTER(?class = dg:DataCenterSnapshot) }}
+           ?fact dg:asOf|dg:date|dg:startDate ?when .
+           OPTIONAL {{ ?fact dg:reportDate ?reported }}
+           OPTIONAL {{ ?fact dg:figureKind ?kind }}
+           OPTIONAL {{ ?fact dg:countOf ?countOf }}
+           OPTIONAL {{ ?fact dg:period ?period }}
+           OPTIONAL {{ ?fact dg:appliesTo ?appliesTo }}
+           {until}
+         }}",
+        derived = derived()
+    ))?;
+    // Per kind, the latest date and the facts at it (several sources may give the same date).
+    let mut latest: BTreeMap<Vec<String>, (String, Vec<String>)> = BTreeMap::new();
+    for row in &rows {
+        let (Some(fact), Some(when)) = (iri_of(row.get("fact")), row.get("when")) else {
+            continue;
+        };
+        let when = match when {
+            Term::Literal(l) => l.value().to_owned(),
+            _ => continue,
+        };
+        let key: Vec<String> = ["class", "kind", "countOf", "period", "appliesTo"]
+            .iter()
+            .map(|v| match row.get(*v) {
+                Some(Term::NamedNode(n)) => n.as_str().to_owned(),
+                Some(Term::Literal(l)) => l.value().to_owned(),
+                _ => String::new(),
+            })
+            .collect();
+        let entry = latest
+            .entry(key)
+            .or_insert_with(|| (when.clone(), Vec::new()));
+        if when > entry.0 {
+            *entry = (when, vec![fact.to_owned()]);
+        } else if when == entry.0 && !entry.1.iter().any(|f| f == fact) {
+            entry.1.push(fact.to_owned());
+        }
+    }
+    let mut chosen: Vec<String> = latest.into_values().flat_map(|(_, facts)| facts).collect();
+    chosen.sort();
+    chosen.dedup();
+    let mut facts = read_facts(reader, roles, &chosen)?;
+    facts.sort_by(|a, b| {
+        (a.class_name(), b.when.as_deref(), a.iri.as_str()).cmp(&(
+            b.class_name(),
+            a.when.as_deref(),
+            b.iri.as_str(),
+        ))
+    });
+    Ok(facts)
+}

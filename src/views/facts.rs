@@ -1,0 +1,626 @@
+//! Fact nodes as the views show them: who takes part in which role, the amount, the dates, the
+//! certainty, the source and its quotes, read in two queries for any set of facts.
+
+use super::{DG, Reader, Ref, derived, iri_of, text_of, values};
+use crate::store::StoreError;
+use oxigraph::model::{NamedNode, Term};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+
+/// Which side of a relationship a role puts its holder on, for drawing an edge and saying it in
+/// words: `from` acts on `to` (the investor invests in the investee).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    From,
+    To,
+    /// Partners and competitors: no direction.
+    Mutual,
+    /// Named by the fact without being one end of it (an observation's subject, the rival a
+    /// deal is an alternative to).
+    Other,
+}
+
+/// The role properties (local names in `dg:`) and the side each puts its holder on. A role not
+/// listed here (a new sub-property of `dg:party`) is `Other`.
+const SIDES: &[(&str, Side)] = &[
+    ("investor", Side::From),
+    ("customer", Side::From),
+    ("holder", Side::From),
+    ("acquirer", Side::From),
+    ("beneficiary", Side::From),
+    ("evaluator", Side::From),
+    ("developer", Side::From),
+    ("owner", Side::From),
+    ("investee", Side::To),
+    ("provider", Side::To),
+    ("grantor", Side::To),
+    ("acquired", Side::To),
+    ("obligor", Side::To),
+    ("evaluated", Side::To),
+    ("dataCenter", Side::To),
+    ("gpuCluster", Side::To),
+    ("product", Side::To),
+    ("model", Side::To),
+    ("partner", Side::Mutual),
+    ("competitor", Side::Mutual),
+];
+
+/// Roles outside `dg:party` that still name a participant of the fact.
+const OTHER_PARTICIPANTS: &[&str] = &["alternativeTo", "permittedCounterparty"];
+
+/// Properties linking a fact to another fact.
+const RELATED: &[&str] = &["partOf", "refines", "occursDuring", "about"];
+
+/// The verb of an edge, by the role of its `from` end, and for a compute agreement by its class.
+fn verb(from_role: &str, class: &str) -> &'static str {
+    match (from_role, class) {
+        ("customer", "ComputeAgreement") => "buys compute from",
+        ("customer", _) => "is a customer of",
+        ("investor", _) => "invested in",
+        ("holder", _) => "holds equity in",
+        ("acquirer", _) => "acquired",
+        ("beneficiary", _) => "holds a contract term with",
+        ("evaluator", _) => "evaluates models of",
+        ("developer", _) => "develops",
+        ("owner", _) => "owns",
+        ("partner", _) => "partners with",
+        ("competitor", _) => "competes with",
+        ("provider", _) => "supplies",
+        _ => "is linked to",
+    }
+}
+
+/// An organisation, data centre, cluster or model named by a fact, in its role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Participant {
+    pub role: Ref,
+    pub side: Side,
+    pub entity: Ref,
+}
+
+/// A sum of money as the source gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Amount {
+    /// The property holding it (`dg:amount`, `dg:debtAmount`, `dg:capitalCost`...).
+    pub property: Option<Ref>,
+    /// The number in units of the currency, as written in the graph (`xsd:decimal`).
+    pub value: Option<String>,
+    pub currency: Option<String>,
+    /// The source's words ("approximately $350 million"), when recorded.
+    pub label: Option<String>,
+    pub approximate: bool,
+    pub lower_bound: bool,
+    pub cumulative: bool,
+}
+
+impl Amount {
+    /// The value as a number, for sums and comparisons.
+    pub fn number(&self) -> Option<f64> {
+        self.value.as_deref()?.parse().ok()
+    }
+}
+
+/// How sure the source is, with the rank that orders certainties (stated 6 ... speculative 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CertaintyRef {
+    pub iri: String,
+    pub label: String,
+    pub rank: Option<i64>,
+}
+
+/// Where a fact comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Source {
+    pub iri: String,
+    pub label: String,
+    /// The dataset or publication it is part of (an Epoch AI dataset).
+    pub part_of: Option<Ref>,
+    pub publisher: Option<Ref>,
+    pub published: Option<String>,
+    /// Web pages the source cites or rests on.
+    pub links: Vec<String>,
+}
+
+/// A link from the fact to another fact: a term `partOf` an agreement, a detail that `refines`
+/// another, a deal made during an event, what an assessment is `about`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RelatedFact {
+    pub property: Ref,
+    pub fact: Ref,
+}
+
+/// Any other property: a literal, or an IRI that is neither a participant nor a fact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Attribute {
+    pub property: Ref,
+    pub value: String,
+    /// The literal's datatype, or none for an IRI value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datatype: Option<String>,
+    /// The IRI value with its label, when the value is an IRI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<Ref>,
+}
+
+/// One fact node, whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Fact {
+    pub iri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub label: String,
+    /// Its classes as asserted (the most specific ones), e.g. Compute agreement.
+    pub types: Vec<Ref>,
+    /// The named graph it is stated in: the article or one of Epoch AI's files.
+    pub graph: String,
+    pub participants: Vec<Participant>,
+    /// `dg:amount`, the figure of the fact.
+    pub amount: Option<Amount>,
+    /// Other sums: the debt of a round, a run rate, costs.
+    pub other_amounts: Vec<Amount>,
+    pub quantity: Option<String>,
+    pub date: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub as_of: Option<String>,
+    pub report_date: Option<String>,
+    pub duration: Option<String>,
+    pub time_expression: Option<String>,
+    /// The date the fact is placed at: its date, else its start, else its as-of date.
+    pub when: Option<String>,
+    pub certainty: Option<CertaintyRef>,
+    pub status: Option<Ref>,
+    pub hedge: Option<String>,
+    pub quotes: Vec<String>,
+    pub source: Option<Source>,
+    pub related: Vec<RelatedFact>,
+    pub attributes: Vec<Attribute>,
+}
+
+impl Fact {
+    fn new(iri: &str, graph: &str) -> Self {
+        Self {
+            iri: iri.to_owned(),
+            id: super::entity_id(iri).map(str::to_owned),
+            label: super::fallback_label(iri),
+            types: Vec::new(),
+            graph: graph.to_owned(),
+            participants: Vec::new(),
+            amount: None,
+            other_amounts: Vec::new(),
+            quantity: None,
+            date: None,
+            start_date: None,
+            end_date: None,
+            as_of: None,
+            report_date: None,
+            duration: None,
+            time_expression: None,
+            when: None,
+            certainty: None,
+            status: None,
+            hedge: None,
+            quotes: Vec::new(),
+            source: None,
+            related: Vec::new(),
+            attributes: Vec::new(),
+        }
+    }
+
+    /// The local name of its first class (`ComputeAgreement`), for verbs and filters.
+    pub fn class_name(&self) -> &str {
+        self.types
+            .first()
+            .and_then(|t| t.iri.strip_prefix(DG))
+            .unwrap_or("Fact")
+    }
+
+    /// The date by which it was known: when it was reported, else when it is placed.
+    pub fn known_from(&self) -> Option<&str> {
+        self.report_date.as_deref().or(self.when.as_deref())
+    }
+
+    /// The relationships it draws between its participants, as (from, to, verb) indices into
+    /// `participants` (see [`links`]).
+    pub fn links(&self) -> Vec<(usize, usize, &'static str)> {
+        let ends: Vec<(&str, Side, &str)> = self
+            .participants
+            .iter()
+            .map(|p| {
+                (
+                    p.role.iri.strip_prefix(DG).unwrap_or_default(),
+                    p.side,
+                    p.entity.iri.as_str(),
+                )
+            })
+            .collect();
+        links(&ends, self.class_name())
+    }
+
+    /// "Microsoft invested in OpenAI", for one of [`Fact::links`].
+    pub fn sentence(&self, from: usize, to: usize, verb: &str) -> String {
+        format!(
+            "{} {verb} {}",
+            self.participants[from].entity.label, self.participants[to].entity.label
+        )
+    }
+}
+
+/// The relationships a fact draws between its participants, given as (role local name, side,
+/// entity IRI), as (from, to, verb) indices: every `from` to every `to`; partners and
+/// competitors pairwise; with only `to` ends (a builder and its data centre), pairwise in the
+/// order mutual, to, from. An entity is never linked to itself.
+pub(crate) fn links(ends: &[(&str, Side, &str)], class: &str) -> Vec<(usize, usize, &'static str)> {
+    let of =
+        |side: Side| -> Vec<usize> { (0..ends.len()).filter(|i| ends[*i].1 == side).collect() };
+    let (from, to) = (of(Side::From), of(Side::To));
+    let mut out = Vec::new();
+    if !from.is_empty() && !to.is_empty() {
+        for &f in &from {
+            for &t in &to {
+                if ends[f].2 != ends[t].2 {
+                    out.push((f, t, verb(ends[f].0, class)));
+                }
+            }
+        }
+        return out;
+    }
+    let pairwise: Vec<usize> = [of(Side::Mutual), to, from].concat();
+    for (n, &a) in pairwise.iter().enumerate() {
+        for &b in &pairwise[n + 1..] {
+            if ends[a].2 != ends[b].2 {
+                out.push((a, b, verb(ends[a].0, class)));
+            }
+        }
+    }
+    out
+}
+
+/// The role properties of the ontology, read once per request.
+pub(crate) struct Roles {
+    /// Every participant property's IRI with its side.
+    sides: BTreeMap<String, Side>,
+}
+
+impl Roles {
+    pub(crate) fn read(reader: &Reader<'_>) -> Result<Self, StoreError> {
+        let mut sides: BTreeMap<String, Side> = SIDES
+            .iter()
+            .map(|(name, side)| (format!("{DG}{name}"), *side))
+            .collect();
+        for name in OTHER_PARTICIPANTS.iter().chain(["party", "subject"].iter()) {
+            sides.insert(format!("{DG}{name}"), Side::Other);
+        }
+        // Sub-properties of dg:party (or of another role) that this code does not know: named
+        // as participants on the side of the role they refine, else `Other`.
+        for row in reader.select(
+            "SELECT ?p ?super WHERE { ?p rdfs:subPropertyOf ?super . ?super rdfs:subPropertyOf* dg:party FILTER(isIRI(?p)) }",
+        )? {
+            let (Some(p), Some(sup)) = (iri_of(row.get("p")), iri_of(row.get("super"))) else {
+                continue;
+            };
+            if !sides.contains_key(p) {
+                let side = sides.get(sup).copied().unwrap_or(Side::Other);
+                sides.insert(p.to_owned(), side);
+            }
+        }
+        Ok(Self { sides })
+    }
+
+    pub(crate) fn side(&self, property: &str) -> Option<Side> {
+        self.sides.get(property).copied()
+    }
+
+    /// The participant properties, for a `VALUES` or `IN` list.
+    pub(crate) fn properties(&self) -> impl Iterator<Item = &str> {
+        self.sides.keys().map(String::as_str)
+    }
+
+    /// `FILTER(?var IN (...))` over the participant properties.
+    pub(crate) fn filter(&self, var: &str) -> String {
+        let list: Vec<String> = self.properties().map(|p| format!("<{p}>")).collect();
+        format!("FILTER(?{var} IN ({}))", list.join(", "))
+    }
+}
+
+/// Reads the facts whole, in the order given; IRIs that are not fact nodes are skipped.
+pub(crate) fn read_facts(
+    reader: &Reader<'_>,
+    roles: &Roles,
+    iris: &[String],
+) -> Result<Vec<Fact>, StoreError> {
+    if iris.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = reader.select(&format!(
+        "SELECT ?fact ?graph ?p ?o ?oLabel ?pLabel WHERE {{
+           {}
+           GRAPH ?graph {{ ?fact ?p ?o }}
+           FILTER(?graph != {})
+           OPTIONAL {{ ?o rdfs:label ?oLabel }}
+           OPTIONAL {{ ?p rdfs:label ?pLabel }}
+         }}",
+        values("fact", iris.iter().map(String::as_str)),
+        derived()
+    ))?;
+    let wanted: HashSet<&str> = iris.iter().map(String::as_str).collect();
+    let mut facts: BTreeMap<String, Fact> = BTreeMap::new();
+    // (fact, property, object) seen, since several labels multiply rows.
+    let mut seen: HashSet<(String, String, Term)> = HashSet::new();
+    let mut details: Vec<String> = Vec::new();
+    let mut pending: Vec<(String, String, Option<String>, NamedNode)> = Vec::new();
+    for row in &rows {
+        let (Some(fact), Some(graph), Some(p), Some(o)) = (
+            iri_of(row.get("fact")),
+            iri_of(row.get("graph")),
+            iri_of(row.get("p")),
+            row.get("o"),
+        ) else {
+            continue;
+        };
+        if !seen.insert((fact.to_owned(), p.to_owned(), o.clone())) {
+            continue;
+        }
+        if !wanted.contains(fact) {
+            continue;
+        }
+        let entry = facts
+            .entry(fact.to_owned())
+            .or_insert_with(|| Fact::new(fact, graph));
+        let o_label = text_of(row.get("oLabel"));
+        let property = Ref::new(p, text_of(row.get("pLabel")));
+        let local = p.strip_prefix(DG);
+        match (o, local) {
+            (Term::NamedNode(n), _) if p == RDF_TYPE => {
+                entry.types.push(Ref::new(n.as_str(), o_label));
+            }
+            (Term::NamedNode(n), _) if roles.side(p).is_some() => {
+                entry.participants.push(Participant {
+                    side: roles.side(p).unwrap_or(Side::Other),
+                    role: property,
+                    entity: Ref::new(n.as_str(), o_label),
+                });
+            }
+            (Term::NamedNode(n), Some(name)) if RELATED.contains(&name) => {
+                entry.related.push(RelatedFact {
+                    property,
+                    fact: Ref::new(n.as_str(), o_label),
+                });
+            }
+            (Term::NamedNode(n), _) => {
+                // Certainty, status, source, amounts: read with their details below.
+                details.push(n.as_str().to_owned());
+                pending.push((
+                    fact.to_owned(),
+                    p.to_owned(),
+                    o_label.map(str::to_owned),
+                    n.clone(),
+                ));
+            }
+            (Term::Literal(l), Some(name)) => {
+                let value = Some(l.value().to_owned());
+                match name {
+                    "date" => entry.date = value,
+                    "startDate" => entry.start_date = value,
+                    "endDate" => entry.end_date = value,
+                    "asOf" => entry.as_of = value,
+                    "reportDate" => entry.report_date = value,
+                    "duration" => entry.duration = value,
+                    "timeExpression" => entry.time_expression = value,
+                    "quantity" => entry.quantity = value,
+                    "hedge" => entry.hedge = value,
+                    "quote" => entry.quotes.push(l.value().to_owned()),
+                    _ => entry.attributes.push(literal(property, l)),
+                }
+            }
+            (Term::Literal(l), None) if p == RDFS_LABEL => entry.label = l.value().to_owned(),
+            (Term::Literal(l), None) => entry.attributes.push(literal(property, l)),
+            _ => {}
+        }
+    }
+    let details = read_details(reader, &details)?;
+    for (fact, p, o_label, node) in pending {
+        let Some(entry) = facts.get_mut(fact.as_str()) else {
+            continue;
+        };
+        let d = details.get(node.as_str());
+        let property = Ref::new(&p, None);
+        match p.strip_prefix(DG) {
+            Some("certainty") => {
+                entry.certainty = Some(CertaintyRef {
+                    iri: node.as_str().to_owned(),
+                    label: o_label.unwrap_or_else(|| super::fallback_label(node.as_str())),
+                    rank: d
+                        .and_then(|d| d.first("certaintyRank"))
+                        .and_then(|r| r.parse().ok()),
+                })
+            }
+            Some("status") => entry.status = Some(Ref::new(node.as_str(), o_label.as_deref())),
+            _ if p == PROV_DERIVED => {
+                entry.source = Some(Source {
+                    iri: node.as_str().to_owned(),
+                    label: o_label.unwrap_or_else(|| super::fallback_label(node.as_str())),
+                    part_of: d.and_then(|d| d.reference("isPartOf")),
+                    publisher: d.and_then(|d| d.reference("publisher")),
+                    published: d.and_then(|d| d.first("datePublished").map(str::to_owned)),
+                    links: d.map(|d| d.all("seeAlso")).unwrap_or_default(),
+                })
+            }
+            _ if d.is_some_and(|d| d.first("value").is_some() || d.first("currency").is_some()) => {
+                let d = d.expect("checked above");
+                let amount = Amount {
+                    property: Some(property),
+                    value: d.first("value").map(str::to_owned),
+                    currency: d.first("currency").map(str::to_owned),
+                    label: o_label,
+                    approximate: d.first("isApproximate") == Some("true"),
+                    lower_bound: d.first("isLowerBound") == Some("true"),
+                    cumulative: d.first("isCumulative") == Some("true"),
+                };
+                if p == format!("{DG}amount") && entry.amount.is_none() {
+                    entry.amount = Some(amount);
+                } else {
+                    entry.other_amounts.push(amount);
+                }
+            }
+            _ => entry.attributes.push(Attribute {
+                property,
+                value: node.as_str().to_owned(),
+                datatype: None,
+                entity: Some(Ref::new(node.as_str(), o_label.as_deref())),
+            }),
+        }
+    }
+    let mut out = Vec::with_capacity(facts.len());
+    for iri in iris {
+        if let Some(mut fact) = facts.remove(iri.as_str()) {
+            finish(&mut fact);
+            out.push(fact);
+        }
+    }
+    Ok(out)
+}
+
+const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+const PROV_DERIVED: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
+
+fn literal(property: Ref, l: &oxigraph::model::Literal) -> Attribute {
+    Attribute {
+        property,
+        value: l.value().to_owned(),
+        datatype: Some(l.datatype().as_str().to_owned()),
+        entity: None,
+    }
+}
+
+/// Sorts what the query returned in no set order, and places the fact in time.
+fn finish(fact: &mut Fact) {
+    fact.types.sort();
+    fact.types.dedup();
+    fact.participants.sort_by(|a, b| {
+        (a.role.iri.as_str(), a.entity.iri.as_str())
+            .cmp(&(b.role.iri.as_str(), b.entity.iri.as_str()))
+    });
+    fact.quotes.sort();
+    fact.related.sort_by(|a, b| a.fact.iri.cmp(&b.fact.iri));
+    fact.attributes.sort_by(|a, b| {
+        (a.property.iri.as_str(), a.value.as_str())
+            .cmp(&(b.property.iri.as_str(), b.value.as_str()))
+    });
+    fact.other_amounts.sort_by(|a, b| {
+        a.property
+            .as_ref()
+            .map(|p| &p.iri)
+            .cmp(&b.property.as_ref().map(|p| &p.iri))
+    });
+    fact.when = fact
+        .date
+        .clone()
+        .or_else(|| fact.start_date.clone())
+        .or_else(|| fact.as_of.clone());
+}
+
+/// The few properties of amounts, certainties and sources that a fact shows.
+#[derive(Default)]
+struct Details {
+    values: Vec<(String, String, Option<String>)>,
+}
+
+impl Details {
+    fn first(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(p, _, _)| p == name)
+            .map(|(_, v, _)| v.as_str())
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .values
+            .iter()
+            .filter(|(p, _, _)| p == name)
+            .map(|(_, v, _)| v.clone())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    fn reference(&self, name: &str) -> Option<Ref> {
+        self.values
+            .iter()
+            .find(|(p, _, _)| p == name)
+            .map(|(_, v, label)| Ref::new(v, label.as_deref()))
+    }
+}
+
+fn read_details(
+    reader: &Reader<'_>,
+    nodes: &[String],
+) -> Result<BTreeMap<String, Details>, StoreError> {
+    let mut unique: Vec<&str> = nodes.iter().map(String::as_str).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut details: BTreeMap<String, Details> = BTreeMap::new();
+    if unique.is_empty() {
+        return Ok(details);
+    }
+    let rows = reader.select(&format!(
+        "SELECT ?x ?p ?v ?vLabel WHERE {{
+           {}
+           VALUES ?p {{ dg:value dg:currency dg:isApproximate dg:isLowerBound dg:isCumulative
+                       dg:certaintyRank rdfs:seeAlso dcterms:isPartOf schema:publisher
+                       schema:datePublished }}
+           ?x ?p ?v
+           OPTIONAL {{ ?v rdfs:label ?vLabel }}
+         }}",
+        values("x", unique.iter().copied())
+    ))?;
+    for row in rows {
+        let (Some(x), Some(p)) = (iri_of(row.get("x")), iri_of(row.get("p"))) else {
+            continue;
+        };
+        let value = match row.get("v") {
+            Some(Term::NamedNode(n)) => n.as_str().to_owned(),
+            Some(Term::Literal(l)) => l.value().to_owned(),
+            _ => continue,
+        };
+        let name = p.rsplit(['#', '/']).next().unwrap_or(p).to_owned();
+        details.entry(x.to_owned()).or_default().values.push((
+            name,
+            value,
+            text_of(row.get("vLabel")).map(str::to_owned),
+        ));
+    }
+    Ok(details)
+}
+
+/// The fact nodes that name `entity` in any role (or point at it otherwise: a source's facts,
+/// the terms of an agreement), newest first, each with the date it is placed at.
+pub(crate) fn facts_naming(
+    reader: &Reader<'_>,
+    entity: &NamedNode,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    let rows = reader.select(&format!(
+        "SELECT ?fact (MAX(STR(?date)) AS ?when) WHERE {{
+           GRAPH ?g {{ ?fact ?link {entity} }}
+           FILTER(?g != {derived} && ?link NOT IN (dg:certainty, dg:status, rdf:type, dg:countOf))
+           ?fact dg:certainty ?certainty .
+           OPTIONAL {{ ?fact dg:date ?d1 }} OPTIONAL {{ ?fact dg:startDate ?d2 }}
+           OPTIONAL {{ ?fact dg:asOf ?d3 }}
+           BIND(COALESCE(?d1, ?d2, ?d3) AS ?date)
+         }}
+         GROUP BY ?fact
+         ORDER BY DESC(?when) ?fact",
+        derived = derived()
+    ))?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let fact = iri_of(row.get("fact"))?;
+            Some((fact.to_owned(), text_of(row.get("when")).map(str::to_owned)))
+        })
+        .collect())
+}

@@ -1,0 +1,503 @@
+//! `graph?focus=`: the neighbourhood of an entity as nodes and edges for a graph view, and the
+//! walk over fact nodes that `paths` shares.
+//!
+//! An edge is one relationship a fact draws between two of its participants (see
+//! [`super::facts::links`]): an investment is an edge from investor to investee carrying the
+//! fact's amount, date and certainty; a funding round with three investors is three edges.
+
+use super::facts::{Amount, CertaintyRef, Fact, Roles, Side, links, read_facts};
+use super::{DG, Reader, Ref, ViewError, derived, iri_of, text_of, values, within};
+use oxigraph::model::{NamedNode, Term};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub const DEFAULT_NODES: usize = 150;
+pub const MAX_NODES: usize = 2_000;
+pub const MAX_DEPTH: u8 = 3;
+/// Most fact nodes read around one hop's frontier; past it the view is cut and says so.
+const MAX_FACTS_PER_HOP: usize = 5_000;
+
+/// Which facts a walk follows.
+#[derive(Debug, Clone, Default)]
+pub struct FactFilter {
+    /// Fact classes (with their subclasses), e.g. `dg:Investment`; empty = all.
+    pub relations: Vec<NamedNode>,
+    /// Certainty concepts; empty = all.
+    pub certainty: Vec<NamedNode>,
+    /// Only facts placed in time within the range (undated facts are then left out).
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+impl FactFilter {
+    fn sparql(&self) -> String {
+        let mut out = String::new();
+        if !self.certainty.is_empty() {
+            out.push_str(&values(
+                "certainty",
+                self.certainty.iter().map(NamedNode::as_str),
+            ));
+        }
+        if !self.relations.is_empty() {
+            out.push_str(" ?fact a ?wanted . ");
+            out.push_str(&values(
+                "wanted",
+                self.relations.iter().map(NamedNode::as_str),
+            ));
+        }
+        out
+    }
+
+    fn dated(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+}
+
+/// Resolves the names a request gives for relations (fact classes: `Investment`,
+/// `ComputeAgreement`) and certainties (`stated`, `reported`), refusing unknown ones with the
+/// list of known ones.
+pub fn resolve_filter(
+    reader: &Reader<'_>,
+    relations: &[String],
+    certainty: &[String],
+    since: Option<String>,
+    until: Option<String>,
+) -> Result<FactFilter, ViewError> {
+    let known = |query: &str| -> Result<BTreeMap<String, String>, ViewError> {
+        Ok(reader
+            .select(query)?
+            .iter()
+            .filter_map(|r| iri_of(r.get("c")))
+            .map(|c| (super::fallback_label(c), c.to_owned()))
+            .collect())
+    };
+    let pick = |name: &str,
+                given: &[String],
+                known: &BTreeMap<String, String>|
+     -> Result<Vec<NamedNode>, ViewError> {
+        given
+            .iter()
+            .map(|g| {
+                let local = g.rsplit(['#', '/']).next().unwrap_or(g);
+                known
+                    .get(local)
+                    .map(|iri| NamedNode::new_unchecked(iri.clone()))
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = known.keys().map(String::as_str).collect();
+                        ViewError::BadRequest(format!(
+                            "unknown {name} {g:?}; known: {}",
+                            names.join(", ")
+                        ))
+                    })
+            })
+            .collect()
+    };
+    let relations = if relations.is_empty() {
+        Vec::new()
+    } else {
+        let classes =
+            known("SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf+ dg:Fact FILTER(isIRI(?c)) }")?;
+        pick("relation", relations, &classes)?
+    };
+    let certainty = if certainty.is_empty() {
+        Vec::new()
+    } else {
+        let levels = known(
+            "SELECT DISTINCT ?c WHERE { ?c skos:inScheme <https://w3id.org/dealgraph/certainty/scheme> }",
+        )?;
+        pick("certainty", certainty, &levels)?
+    };
+    if let (Some(s), Some(u)) = (&since, &until) {
+        if s > u {
+            return Err(ViewError::BadRequest(format!(
+                "`since` ({s}) is after `until` ({u})"
+            )));
+        }
+    }
+    Ok(FactFilter {
+        relations,
+        certainty,
+        since,
+        until,
+    })
+}
+
+/// A fact as a walk sees it: its class and who takes part on which side.
+#[derive(Debug, Clone)]
+pub(crate) struct Hop {
+    pub fact: String,
+    pub class: String,
+    pub ends: Vec<(String, Side, String)>,
+    pub when: Option<String>,
+    pub rank: Option<i64>,
+}
+
+impl Hop {
+    /// The relationships the fact draws, as (from IRI, to IRI, verb).
+    pub(crate) fn links(&self) -> Vec<(&str, &str, &'static str)> {
+        let ends: Vec<(&str, Side, &str)> = self
+            .ends
+            .iter()
+            .map(|(role, side, iri)| (role.as_str(), *side, iri.as_str()))
+            .collect();
+        links(&ends, &self.class)
+            .into_iter()
+            .map(|(f, t, verb)| (self.ends[f].2.as_str(), self.ends[t].2.as_str(), verb))
+            .collect()
+    }
+}
+
+/// The facts naming any of `nodes` as a participant that pass the filter, with their
+/// participants; `true` when more than `cap` facts were found and the rest left out.
+pub(crate) fn hops_around(
+    reader: &Reader<'_>,
+    roles: &Roles,
+    nodes: &[&str],
+    filter: &FactFilter,
+    cap: usize,
+) -> Result<(Vec<Hop>, bool), ViewError> {
+    if nodes.is_empty() {
+        return Ok((Vec::new(), false));
+    }
+    let rows = reader.select(&format!(
+        "SELECT ?fact ?class ?role ?x ?when ?rank WHERE {{
+           {{ SELECT DISTINCT ?fact WHERE {{
+               {nodes}
+               GRAPH ?g {{ ?fact ?r ?n }} FILTER(?g != {derived}) {in_roles_r}
+               ?fact dg:certainty ?certainty .
+               {filter}
+             }} LIMIT {limit} }}
+           GRAPH ?g2 {{ ?fact ?role ?x . ?fact a ?class }} FILTER(?g2 != {derived}) {in_roles}
+           FILTER(isIRI(?x))
+           OPTIONAL {{ ?fact dg:certainty/dg:certaintyRank ?rank }}
+           OPTIONAL {{ ?fact dg:date|dg:startDate|dg:asOf ?when }}
+         }}",
+        nodes = values("n", nodes.iter().copied()),
+        derived = derived(),
+        in_roles_r = roles.filter("r"),
+        in_roles = roles.filter("role"),
+        filter = filter.sparql(),
+        limit = cap + 1,
+    ))?;
+    let mut hops: BTreeMap<String, Hop> = BTreeMap::new();
+    for row in &rows {
+        let (Some(fact), Some(class), Some(role), Some(x)) = (
+            iri_of(row.get("fact")),
+            iri_of(row.get("class")),
+            iri_of(row.get("role")),
+            iri_of(row.get("x")),
+        ) else {
+            continue;
+        };
+        let hop = hops.entry(fact.to_owned()).or_insert_with(|| Hop {
+            fact: fact.to_owned(),
+            class: class.strip_prefix(DG).unwrap_or(class).to_owned(),
+            ends: Vec::new(),
+            when: None,
+            rank: None,
+        });
+        let end = (
+            role.strip_prefix(DG).unwrap_or(role).to_owned(),
+            roles.side(role).unwrap_or(Side::Other),
+            x.to_owned(),
+        );
+        if !hop.ends.contains(&end) {
+            hop.ends.push(end);
+        }
+        if let Some(when) = text_of(row.get("when")) {
+            if hop.when.as_deref().is_none_or(|w| when > w) {
+                hop.when = Some(when.to_owned());
+            }
+        }
+        if let Some(Term::Literal(rank)) = row.get("rank") {
+            hop.rank = rank.value().parse().ok();
+        }
+    }
+    let truncated = hops.len() > cap;
+    let mut hops: Vec<Hop> = hops
+        .into_values()
+        .filter(|h| {
+            !filter.dated()
+                || h.when
+                    .as_deref()
+                    .is_some_and(|w| within(w, filter.since.as_deref(), filter.until.as_deref()))
+        })
+        .collect();
+    for hop in &mut hops {
+        hop.ends.sort();
+    }
+    hops.truncate(cap);
+    Ok((hops, truncated))
+}
+
+#[derive(Debug, Clone)]
+pub struct GraphRequest {
+    pub focus: NamedNode,
+    /// Hops from the focus, 1 to 3.
+    pub depth: u8,
+    pub filter: FactFilter,
+    /// Most nodes, the focus included.
+    pub limit: usize,
+}
+
+/// An entity in the picture.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Node {
+    pub iri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub label: String,
+    /// Its main class (AI lab, cloud provider, data centre...).
+    #[serde(rename = "type")]
+    pub kind: Option<Ref>,
+    /// How many facts name it in the whole graph: a size for drawing it.
+    pub facts: usize,
+    /// Hops from the focus.
+    pub depth: u8,
+}
+
+/// One relationship drawn by one fact.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Edge {
+    /// Unique within the view: the fact's IRI, with the pair's index when the fact draws several.
+    pub id: String,
+    pub source: String,
+    pub target: String,
+    /// The fact node behind it.
+    pub fact: String,
+    /// The fact's class (Investment, Compute agreement...).
+    #[serde(rename = "type")]
+    pub kind: Ref,
+    /// The relation in words: "invested in".
+    pub label: String,
+    /// "Microsoft invested in OpenAI".
+    pub sentence: String,
+    pub amount: Option<Amount>,
+    pub date: Option<String>,
+    pub certainty: Option<CertaintyRef>,
+    pub status: Option<Ref>,
+    /// The source's title.
+    pub source_label: Option<String>,
+    pub graph: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GraphView {
+    pub focus: Ref,
+    pub depth: u8,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// Whether nodes or facts were left out to stay within `limit`.
+    pub truncated: bool,
+    pub limit: usize,
+}
+
+pub fn graph(reader: &Reader<'_>, request: &GraphRequest) -> Result<GraphView, ViewError> {
+    let focus = request.focus.as_str();
+    reader.require(&request.focus)?;
+    let roles = Roles::read(reader)?;
+    let mut depth_of: BTreeMap<String, u8> = BTreeMap::from([(focus.to_owned(), 0)]);
+    let mut order: Vec<String> = vec![focus.to_owned()];
+    let mut pairs: BTreeMap<String, Vec<(String, String, &'static str)>> = BTreeMap::new();
+    let mut truncated = false;
+    let mut frontier = vec![focus.to_owned()];
+    for depth in 1..=request.depth {
+        let nodes: Vec<&str> = frontier.iter().map(String::as_str).collect();
+        let (mut hops, cut) =
+            hops_around(reader, &roles, &nodes, &request.filter, MAX_FACTS_PER_HOP)?;
+        truncated |= cut;
+        // The most certain and newest relationships first, so a cut keeps what matters most.
+        hops.sort_by(|a, b| {
+            (b.rank, b.when.as_deref(), a.fact.as_str()).cmp(&(
+                a.rank,
+                a.when.as_deref(),
+                b.fact.as_str(),
+            ))
+        });
+        let in_frontier: BTreeSet<&str> = frontier.iter().map(String::as_str).collect();
+        let mut next = Vec::new();
+        for hop in &hops {
+            for (from, to, verb) in hop.links() {
+                // A relationship of the frontier, or between nodes already drawn. A co-investor
+                // in the same round is reached through the investee, a hop further.
+                let touches = in_frontier.contains(from) || in_frontier.contains(to);
+                if !touches && !(depth_of.contains_key(from) && depth_of.contains_key(to)) {
+                    continue;
+                }
+                let mut ok = true;
+                for end in [from, to] {
+                    if !depth_of.contains_key(end) {
+                        if depth_of.len() >= request.limit {
+                            truncated = true;
+                            ok = false;
+                        } else {
+                            depth_of.insert(end.to_owned(), depth);
+                            order.push(end.to_owned());
+                            next.push(end.to_owned());
+                        }
+                    }
+                }
+                if ok {
+                    pairs.entry(hop.fact.clone()).or_default().push((
+                        from.to_owned(),
+                        to.to_owned(),
+                        verb,
+                    ));
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    let fact_iris: Vec<String> = pairs.keys().cloned().collect();
+    let facts: HashMap<String, Fact> = read_facts(reader, &roles, &fact_iris)?
+        .into_iter()
+        .map(|f| (f.iri.clone(), f))
+        .collect();
+    let mut edges = Vec::new();
+    for (fact_iri, links) in &pairs {
+        let Some(fact) = facts.get(fact_iri) else {
+            continue;
+        };
+        let mut seen = BTreeSet::new();
+        for (n, (from, to, verb)) in links.iter().enumerate() {
+            if !seen.insert((from, to)) {
+                continue;
+            }
+            let label_of = |iri: &str| {
+                fact.participants
+                    .iter()
+                    .find(|p| p.entity.iri == iri)
+                    .map_or_else(|| super::fallback_label(iri), |p| p.entity.label.clone())
+            };
+            edges.push(Edge {
+                id: if n == 0 {
+                    fact_iri.clone()
+                } else {
+                    format!("{fact_iri}#{n}")
+                },
+                source: from.clone(),
+                target: to.clone(),
+                fact: fact_iri.clone(),
+                kind: fact
+                    .types
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| Ref::new(&format!("{DG}Fact"), Some("Fact"))),
+                label: (*verb).to_owned(),
+                sentence: format!("{} {verb} {}", label_of(from), label_of(to)),
+                amount: fact.amount.clone(),
+                date: fact.when.clone(),
+                certainty: fact.certainty.clone(),
+                status: fact.status.clone(),
+                source_label: fact.source.as_ref().map(|s| s.label.clone()),
+                graph: fact.graph.clone(),
+            });
+        }
+    }
+    let nodes = describe_nodes(reader, &order, &depth_of)?;
+    let focus_ref = nodes
+        .first()
+        .map(|n| Ref::new(&n.iri, Some(&n.label)))
+        .unwrap_or_else(|| Ref::new(focus, None));
+    Ok(GraphView {
+        focus: focus_ref,
+        depth: request.depth,
+        nodes,
+        edges,
+        truncated,
+        limit: request.limit,
+    })
+}
+
+/// The classes a node is drawn as, most telling first.
+const MAIN_TYPES: &[&str] = &[
+    "AILab",
+    "CloudProvider",
+    "ChipMaker",
+    "Investor",
+    "Company",
+    "Organization",
+    "DataCenter",
+    "GPUCluster",
+    "AIModel",
+    "Chip",
+    "CloudService",
+    "Product",
+];
+
+/// Labels, main types and fact counts of the nodes, in the order given.
+pub(crate) fn describe_nodes(
+    reader: &Reader<'_>,
+    order: &[String],
+    depth_of: &BTreeMap<String, u8>,
+) -> Result<Vec<Node>, ViewError> {
+    if order.is_empty() {
+        return Ok(Vec::new());
+    }
+    let block = values("n", order.iter().map(String::as_str));
+    let mut labels: HashMap<String, String> = HashMap::new();
+    let mut types: HashMap<String, Vec<Ref>> = HashMap::new();
+    for row in reader.select(&format!(
+        "SELECT ?n ?label ?type ?typeLabel WHERE {{
+           {block}
+           {{ ?n rdfs:label ?label }}
+           UNION {{ GRAPH ?g {{ ?n a ?type }} FILTER(?g != {}) OPTIONAL {{ ?type rdfs:label ?typeLabel }} }}
+         }}",
+        derived()
+    ))? {
+        let Some(n) = iri_of(row.get("n")) else {
+            continue;
+        };
+        if let Some(label) = text_of(row.get("label")) {
+            // The shortest of several labels, as on the entity card.
+            let slot = labels.entry(n.to_owned()).or_insert_with(|| label.to_owned());
+            if (label.len(), label) < (slot.len(), slot.as_str()) {
+                *slot = label.to_owned();
+            }
+        }
+        if let Some(t) = iri_of(row.get("type")) {
+            types
+                .entry(n.to_owned())
+                .or_default()
+                .push(Ref::new(t, text_of(row.get("typeLabel"))));
+        }
+    }
+    let mut sizes: HashMap<String, usize> = HashMap::new();
+    for row in reader.select(&format!(
+        "SELECT ?n (COUNT(DISTINCT ?fact) AS ?facts) WHERE {{
+           {block}
+           ?fact ?role ?n . ?fact dg:certainty ?c .
+           FILTER(?role NOT IN (dg:certainty, dg:status, rdf:type, dg:countOf))
+         }} GROUP BY ?n"
+    ))? {
+        if let (Some(n), Some(count)) = (iri_of(row.get("n")), text_of(row.get("facts"))) {
+            sizes.insert(n.to_owned(), count.parse().unwrap_or(0));
+        }
+    }
+    Ok(order
+        .iter()
+        .map(|iri| {
+            let kind = types.get(iri).and_then(|ts| {
+                MAIN_TYPES
+                    .iter()
+                    .find_map(|m| ts.iter().find(|t| t.iri.strip_prefix(DG) == Some(m)))
+                    .or_else(|| ts.iter().min())
+                    .cloned()
+            });
+            Node {
+                id: super::entity_id(iri).map(str::to_owned),
+                label: labels
+                    .get(iri)
+                    .cloned()
+                    .unwrap_or_else(|| super::fallback_label(iri)),
+                iri: iri.clone(),
+                kind,
+                facts: sizes.get(iri).copied().unwrap_or(0),
+                depth: depth_of.get(iri).copied().unwrap_or(0),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,286 @@
+//! The exploration views: what the JSON API (`/api/entity`, `graph`, `paths`, `timeline`,
+//! `conflicts`, `stats`) and the exports show, computed from the store.
+//!
+//! Every view is built from SPARQL SELECTs run through [`Backend::query`], never from the
+//! embedded store's internals, so the same code serves a remote SPARQL engine (issue 8). Views
+//! read the union of the source graphs and ignore the derived graph's copies of their triples,
+//! except where they ask for derived relations by name. A view never passes a cut list off as
+//! whole: wherever it stops at a limit it says so (`truncated`) and gives the full count.
+//!
+//! This module is synchronous and knows nothing of HTTP; `server::api` parses requests into the
+//! parameters here and maps [`ViewError`] to statuses.
+
+pub mod conflicts;
+pub mod entity;
+
+pub mod facts;
+pub mod graph;
+pub mod paths;
+pub mod stats;
+pub mod timeline;
+
+pub use conflicts::{Conflict, ConflictsView, SourceSide, conflicts};
+pub use entity::{EntityRequest, EntityView, Link, entity};
+pub use facts::{Amount, Attribute, CertaintyRef, Fact, Participant, RelatedFact, Side, Source};
+pub use graph::{Edge, FactFilter, GraphRequest, GraphView, Node, graph};
+pub use paths::{PathStep, PathsRequest, PathsView, paths};
+pub use stats::{StatsView, stats};
+pub use timeline::{TimelineView, timeline};
+
+use crate::store::{Backend, Dataset, NAMESPACE, QueryRequest, StoreError};
+use oxigraph::model::{NamedNode, Term};
+use oxigraph::sparql::{CancellationToken, QueryResults, QuerySolution};
+use serde::Serialize;
+
+/// Why a view could not be given.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// The entity (or another IRI the request names) is not in the graph.
+    #[error("{0}")]
+    NotFound(String),
+    /// A parameter is malformed or out of range; the message names it.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The prefixes every view's query starts with.
+pub(crate) const PREFIXES: &str = "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX schema: <http://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+";
+
+/// The ontology's namespace, `dg:`.
+pub(crate) const DG: &str = "https://w3id.org/dealgraph/ontology#";
+
+/// An IRI with the words a person reads for it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+pub struct Ref {
+    pub iri: String,
+    /// The local name under `https://w3id.org/dealgraph/id/` (what `/api/entity/{id}` takes),
+    /// when the IRI is one of dealgraph's entities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub label: String,
+}
+
+impl Ref {
+    pub(crate) fn new(iri: &str, label: Option<&str>) -> Self {
+        Self {
+            iri: iri.to_owned(),
+            id: entity_id(iri).map(str::to_owned),
+            label: label.map_or_else(|| fallback_label(iri), str::to_owned),
+        }
+    }
+}
+
+/// The local name of an entity IRI, if it is one of dealgraph's.
+pub fn entity_id(iri: &str) -> Option<&str> {
+    iri.strip_prefix(NAMESPACE)?.strip_prefix("id/")
+}
+
+/// The entity IRI a request names: a local name (`coreweave`) or a whole IRI.
+pub fn entity_iri(given: &str) -> Result<NamedNode, ViewError> {
+    let given = given.trim();
+    if given.is_empty() {
+        return Err(ViewError::BadRequest(
+            "name an entity by its id (e.g. `coreweave`) or its IRI".into(),
+        ));
+    }
+    let iri = if given.contains(':') {
+        given.to_owned()
+    } else {
+        format!("{NAMESPACE}id/{given}")
+    };
+    NamedNode::new(&iri)
+        .map_err(|e| ViewError::BadRequest(format!("{given:?} is not an entity id or IRI: {e}")))
+}
+
+/// What a person reads when an IRI has no label: its last segment.
+fn fallback_label(iri: &str) -> String {
+    iri.rsplit(['/', '#'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(iri)
+        .to_owned()
+}
+
+/// Runs the views' queries for one request, all under one cancellation token (the request's
+/// deadline).
+#[derive(Clone)]
+pub struct Reader<'a> {
+    store: &'a dyn Backend,
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for Reader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(store: &'a dyn Backend, cancel: CancellationToken) -> Self {
+        Self { store, cancel }
+    }
+
+    /// Runs a SELECT (the prefixes are added) over the union of all graphs.
+    pub(crate) fn select(&self, query: &str) -> Result<Vec<QuerySolution>, StoreError> {
+        let results = self.store.query(&QueryRequest {
+            query: format!("{PREFIXES}{query}"),
+            dataset: Dataset::default(),
+            cancel: self.cancel.clone(),
+        })?;
+        match results {
+            QueryResults::Solutions(solutions) => solutions
+                .map(|s| s.map_err(StoreError::from))
+                .collect::<Result<Vec<_>, _>>(),
+            _ => Err(StoreError::Storage("a view's query is not a SELECT".into())),
+        }
+    }
+
+    /// Runs an ASK.
+    pub(crate) fn ask(&self, query: &str) -> Result<bool, StoreError> {
+        match self.store.query(&QueryRequest {
+            query: format!("{PREFIXES}{query}"),
+            dataset: Dataset::default(),
+            cancel: self.cancel.clone(),
+        })? {
+            QueryResults::Boolean(b) => Ok(b),
+            _ => Err(StoreError::Storage("a view's query is not an ASK".into())),
+        }
+    }
+
+    /// Whether any triple names the IRI as subject or object.
+    pub(crate) fn exists(&self, iri: &NamedNode) -> Result<bool, StoreError> {
+        self.ask(&format!(
+            "ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }}"
+        ))
+    }
+
+    /// The entity must be in the graph, or the view is a 404 naming it.
+    pub(crate) fn require(&self, iri: &NamedNode) -> Result<(), ViewError> {
+        if self.exists(iri)? {
+            Ok(())
+        } else {
+            Err(ViewError::NotFound(format!(
+                "nothing is known about <{}>",
+                iri.as_str()
+            )))
+        }
+    }
+}
+
+/// The derived graph's IRI, which views leave out when they read what sources say.
+pub(crate) fn derived() -> String {
+    format!("<{}>", crate::infer::derived_graph().as_str())
+}
+
+pub(crate) fn iri_of(term: Option<&Term>) -> Option<&str> {
+    match term {
+        Some(Term::NamedNode(n)) => Some(n.as_str()),
+        _ => None,
+    }
+}
+
+pub(crate) fn text_of(term: Option<&Term>) -> Option<&str> {
+    match term {
+        Some(Term::Literal(l)) => Some(l.value()),
+        _ => None,
+    }
+}
+
+/// A `VALUES` block over IRIs, for queries about a known set of nodes.
+pub(crate) fn values<'i>(var: &str, iris: impl IntoIterator<Item = &'i str>) -> String {
+    let mut block = format!("VALUES ?{var} {{");
+    for iri in iris {
+        block.push_str(" <");
+        block.push_str(iri);
+        block.push('>');
+    }
+    block.push_str(" }");
+    block
+}
+
+/// Checks a date parameter: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, compared with the graph's dates
+/// as text, which orders ISO dates of any of these precisions by their first day.
+pub fn parse_date(name: &str, given: &str) -> Result<String, ViewError> {
+    let given = given.trim();
+    let parts: Vec<&str> = given.split('-').collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = match parts.as_slice() {
+        [y] => digits(y, 4),
+        [y, m] => digits(y, 4) && digits(m, 2) && ("01"..="12").contains(m),
+        [y, m, d] => {
+            digits(y, 4)
+                && digits(m, 2)
+                && digits(d, 2)
+                && ("01"..="12").contains(m)
+                && ("01"..="31").contains(d)
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(given.to_owned())
+    } else {
+        Err(ViewError::BadRequest(format!(
+            "`{name}` must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {given:?}"
+        )))
+    }
+}
+
+/// Whether a date of any precision overlaps the range: it starts on or before `until` and ends
+/// on or after `since` (`2024` overlaps `since=2024-06`; `2024-07` is after `until=2024-06-30`).
+pub(crate) fn within(date: &str, since: Option<&str>, until: Option<&str>) -> bool {
+    // The period's last day, as text: "2024" runs to "2024-12-31", "2024-06" to "2024-06-31"
+    // (an upper bound is all a text comparison needs).
+    let end = match date.len() {
+        4 => format!("{date}-12-31"),
+        7 => format!("{date}-31"),
+        _ => date.to_owned(),
+    };
+    since.is_none_or(|s| end.as_str() >= s) && until.is_none_or(|u| date <= u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_overlap_a_range_by_their_first_and_last_days() {
+        assert!(within("2024", Some("2024-06"), None));
+        assert!(within("2024-06", None, Some("2024-06-01")));
+        assert!(!within("2024-07", None, Some("2024-06-30")));
+        assert!(!within("2023-12-31", Some("2024"), None));
+        assert!(within("2025-01-15", Some("2024"), Some("2025")));
+    }
+
+    #[test]
+    fn dates_are_checked() {
+        assert!(parse_date("since", "2024-02").is_ok());
+        assert!(parse_date("since", "2024-13").is_err());
+        assert!(parse_date("since", "24").is_err());
+        assert!(parse_date("since", "2024-02-30x").is_err());
+    }
+
+    #[test]
+    fn ids_and_iris_name_entities() {
+        assert_eq!(
+            entity_iri("coreweave").unwrap().as_str(),
+            "https://w3id.org/dealgraph/id/coreweave"
+        );
+        assert_eq!(
+            entity_iri("https://w3id.org/dealgraph/id/openai")
+                .unwrap()
+                .as_str(),
+            "https://w3id.org/dealgraph/id/openai"
+        );
+        assert!(entity_iri("a b").is_err());
+        assert_eq!(entity_id("https://w3id.org/dealgraph/id/x"), Some("x"));
+    }
+}
