@@ -77,20 +77,25 @@ fn params<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::BadRequest(format!("bad query parameter: {e}")))
 }
 
-/// A number parameter within its range, or the default.
-fn bounded(
-    name: &str,
-    given: Option<usize>,
-    default: usize,
-    max: usize,
-) -> Result<usize, ApiError> {
-    match given {
-        None => Ok(default),
-        Some(n) if (1..=max).contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::BadRequest(format!(
-            "`{name}` must be from 1 to {max}, not {n}"
-        ))),
-    }
+/// A whole-number parameter from 1 to `max`, or the default. Numbers are read here rather than
+/// by serde so that the message names the parameter.
+fn bounded<T>(name: &str, given: Option<&str>, default: T, max: T) -> Result<T, ApiError>
+where
+    T: std::str::FromStr + PartialOrd + From<u8> + std::fmt::Display + Copy,
+{
+    let Some(given) = given else {
+        return Ok(default);
+    };
+    given
+        .trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n >= T::from(1) && *n <= max)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "`{name}` must be a whole number from 1 to {max}, not {given:?}"
+            ))
+        })
 }
 
 /// A comma-separated list parameter.
@@ -159,7 +164,8 @@ struct SearchParams {
     #[param(rename = "type")]
     types: Option<String>,
     /// Most hits (1 to 100, default 10).
-    limit: Option<usize>,
+    #[param(value_type = Option<usize>)]
+    limit: Option<String>,
 }
 
 /// The search answer: the request as understood, and the hits, best first.
@@ -196,14 +202,19 @@ async fn search(
         )));
     }
     // More than the most hits is not an error: the answer says how many it holds.
-    let limit = match p.limit {
+    let limit = match p.limit.as_deref() {
         None => DEFAULT_LIMIT,
-        Some(0) => {
-            return Err(ApiError::BadRequest(format!(
-                "`limit` must be a whole number from 1 (at most {MAX_LIMIT} hits are returned), not 0"
-            )));
-        }
-        Some(n) => n.min(MAX_LIMIT),
+        Some(given) => given
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "`limit` must be a whole number from 1 (at most {MAX_LIMIT} hits are returned), not {given:?}"
+                ))
+            })?
+            .min(MAX_LIMIT),
     };
     let types = list(p.types.as_deref());
     let request = SearchRequest {
@@ -232,7 +243,8 @@ struct EntityParams {
     /// out and the figures are the latest at that date.
     as_of: Option<String>,
     /// Most facts, newest first (1 to 2000, default 200); `facts_total` gives the count.
-    limit: Option<usize>,
+    #[param(value_type = Option<usize>)]
+    limit: Option<String>,
 }
 
 /// One entity: names, types, attributes, derived relations, latest figures, and every fact
@@ -251,7 +263,7 @@ async fn entity(
         as_of: date("as_of", p.as_of.as_deref())?,
         limit: bounded(
             "limit",
-            p.limit,
+            p.limit.as_deref(),
             views::entity::DEFAULT_FACTS,
             views::entity::MAX_FACTS,
         )?,
@@ -266,7 +278,8 @@ struct GraphParams {
     /// The entity at the centre: its id (`coreweave`) or IRI.
     focus: Option<String>,
     /// Hops from the focus, 1 to 3 (default 1).
-    depth: Option<u8>,
+    #[param(value_type = Option<u8>)]
+    depth: Option<String>,
     /// Only these kinds of fact (and their subclasses), comma-separated: `Investment,ComputeAgreement`.
     relations: Option<String>,
     /// Only facts dated in or after this (YYYY, YYYY-MM or YYYY-MM-DD); undated facts are then left out.
@@ -276,7 +289,8 @@ struct GraphParams {
     /// Only facts of these certainties, comma-separated: `stated,announced`.
     certainty: Option<String>,
     /// Most nodes, the focus included (1 to 2000, default 150); `truncated` says when more were left out.
-    limit: Option<usize>,
+    #[param(value_type = Option<usize>)]
+    limit: Option<String>,
 }
 
 /// The neighbourhood of an entity as nodes and edges, ready for a graph view.
@@ -292,19 +306,10 @@ async fn graph(
             "give the entity at the centre as `focus`, e.g. /api/graph?focus=coreweave".into(),
         )
     })?)?;
-    let depth = match p.depth {
-        None => 1,
-        Some(d) if (1..=views::graph::MAX_DEPTH).contains(&d) => d,
-        Some(d) => {
-            return Err(ApiError::BadRequest(format!(
-                "`depth` must be from 1 to {}, not {d}",
-                views::graph::MAX_DEPTH
-            )));
-        }
-    };
+    let depth = bounded("depth", p.depth.as_deref(), 1, views::graph::MAX_DEPTH)?;
     let limit = bounded(
         "limit",
-        p.limit,
+        p.limit.as_deref(),
         views::graph::DEFAULT_NODES,
         views::graph::MAX_NODES,
     )?;
@@ -337,9 +342,11 @@ struct PathsParams {
     /// Where they end.
     to: Option<String>,
     /// Longest path looked for, in steps (1 to 4, default 3).
-    max_length: Option<u8>,
+    #[param(value_type = Option<u8>)]
+    max_length: Option<String>,
     /// Most paths returned (1 to 50, default 5), strongest first.
-    limit: Option<usize>,
+    #[param(value_type = Option<usize>)]
+    limit: Option<String>,
     /// Follow only these kinds of fact, comma-separated.
     relations: Option<String>,
     /// Follow only facts of these certainties, comma-separated.
@@ -363,19 +370,15 @@ async fn paths(
         .map_err(ApiError::from)
     };
     let (from, to) = (end("from", p.from.as_deref())?, end("to", p.to.as_deref())?);
-    let max_length = match p.max_length {
-        None => views::paths::DEFAULT_MAX_LENGTH,
-        Some(n) if (1..=views::paths::MAX_LENGTH).contains(&n) => n,
-        Some(n) => {
-            return Err(ApiError::BadRequest(format!(
-                "`max_length` must be from 1 to {}, not {n}",
-                views::paths::MAX_LENGTH
-            )));
-        }
-    };
+    let max_length = bounded(
+        "max_length",
+        p.max_length.as_deref(),
+        views::paths::DEFAULT_MAX_LENGTH,
+        views::paths::MAX_LENGTH,
+    )?;
     let limit = bounded(
         "limit",
-        p.limit,
+        p.limit.as_deref(),
         views::paths::DEFAULT_PATHS,
         views::paths::MAX_PATHS,
     )?;
@@ -407,7 +410,8 @@ struct TimelineParams {
     /// Only events in or before this date.
     until: Option<String>,
     /// Most events, oldest first (1 to 5000, default 500).
-    limit: Option<usize>,
+    #[param(value_type = Option<usize>)]
+    limit: Option<String>,
 }
 
 /// The dated deals and observations naming an entity, in time order.
@@ -425,7 +429,7 @@ async fn timeline(
     );
     let limit = bounded(
         "limit",
-        p.limit,
+        p.limit.as_deref(),
         views::timeline::DEFAULT_EVENTS,
         views::timeline::MAX_EVENTS,
     )?;

@@ -52,9 +52,11 @@ const OTHER_PARTICIPANTS: &[&str] = &["alternativeTo", "permittedCounterparty"];
 /// Properties linking a fact to another fact.
 const RELATED: &[&str] = &["partOf", "refines", "occursDuring", "about"];
 
-/// The verb of an edge, by the role of its `from` end, and for a compute agreement by its class.
-fn verb(from_role: &str, class: &str) -> &'static str {
+/// The verb of an edge, by the roles of its ends and, for a compute agreement, its class.
+fn verb(from_role: &str, to_role: &str, class: &str) -> &'static str {
+    let place = matches!(to_role, "dataCenter" | "gpuCluster");
     match (from_role, class) {
+        ("customer", _) if place => "uses",
         ("customer", "ComputeAgreement") => "buys compute from",
         ("customer", _) => "is a customer of",
         ("investor", _) => "invested in",
@@ -66,6 +68,7 @@ fn verb(from_role: &str, class: &str) -> &'static str {
         ("owner", _) => "owns",
         ("partner", _) => "partners with",
         ("competitor", _) => "competes with",
+        ("provider", _) if place => "builds or supplies",
         ("provider", _) => "supplies",
         _ => "is linked to",
     }
@@ -260,7 +263,7 @@ pub(crate) fn links(ends: &[(&str, Side, &str)], class: &str) -> Vec<(usize, usi
         for &f in &from {
             for &t in &to {
                 if ends[f].2 != ends[t].2 {
-                    out.push((f, t, verb(ends[f].0, class)));
+                    out.push((f, t, verb(ends[f].0, ends[t].0, class)));
                 }
             }
         }
@@ -270,7 +273,7 @@ pub(crate) fn links(ends: &[(&str, Side, &str)], class: &str) -> Vec<(usize, usi
     for (n, &a) in pairwise.iter().enumerate() {
         for &b in &pairwise[n + 1..] {
             if ends[a].2 != ends[b].2 {
-                out.push((a, b, verb(ends[a].0, class)));
+                out.push((a, b, verb(ends[a].0, ends[b].0, class)));
             }
         }
     }

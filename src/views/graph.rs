@@ -321,7 +321,8 @@ pub fn graph(reader: &Reader<'_>, request: &GraphRequest) -> Result<GraphView, V
                 // A relationship of the frontier, or between nodes already drawn. A co-investor
                 // in the same round is reached through the investee, a hop further.
                 let touches = in_frontier.contains(from) || in_frontier.contains(to);
-                if !touches && !(depth_of.contains_key(from) && depth_of.contains_key(to)) {
+                let drawn = depth_of.contains_key(from) && depth_of.contains_key(to);
+                if !(touches || drawn) {
                     continue;
                 }
                 let mut ok = true;

@@ -1,0 +1,513 @@
+//! The exploration views under `/api/`, over real HTTP on the seeded graph (the article and
+//! Epoch AI's data): snapshots of every view, facts and paths checked by hand against
+//! `data/article.ttl` and `data/epoch/`, the parameters' errors, writes seen at once, and the
+//! OpenAPI document against the routes it describes.
+//!
+//! Snapshots live in `tests/snapshots/`; after a deliberate change, review the `.snap.new`
+//! files insta writes (or run with `INSTA_UPDATE=always` and read the diff).
+
+mod common;
+
+use common::{TOKEN, TestServer, client, error_of};
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// One server seeded with the article and the Epoch AI import, shared by the read-only tests.
+fn seeded() -> &'static TestServer {
+    static SERVER: OnceLock<TestServer> = OnceLock::new();
+    SERVER.get_or_init(|| TestServer::with(|setup| setup.epoch = true))
+}
+
+fn get(server: &TestServer, path: &str) -> Value {
+    let response = client().get(server.url(path)).send().unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "GET {path}"
+    );
+    response.json().unwrap()
+}
+
+fn labels(list: &Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[key].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn fact<'a>(facts: &'a Value, iri_end: &str) -> &'a Value {
+    facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["iri"].as_str().unwrap().ends_with(iri_end))
+        .unwrap_or_else(|| panic!("no fact {iri_end}"))
+}
+
+#[test]
+fn snapshots_of_every_view_on_the_seeded_graph() {
+    let server = seeded();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_sort_maps(true);
+    settings.bind(|| {
+        for (name, path) in [
+            ("entity_ibm", "/api/entity/ibm"),
+            (
+                "entity_coreweave_as_of_2024",
+                "/api/entity/coreweave?as_of=2024-12-31&limit=10",
+            ),
+            ("graph_ibm_depth_2", "/api/graph?focus=ibm&depth=2&limit=12"),
+            (
+                "paths_microsoft_coreweave_investments",
+                "/api/paths?from=microsoft&to=coreweave&relations=Investment,EquityStake",
+            ),
+            ("timeline_coreweave", "/api/timeline?entity=coreweave"),
+            ("conflicts_openai", "/api/conflicts?entity=openai"),
+        ] {
+            insta::assert_json_snapshot!(name, get(server, path));
+        }
+        let mut stats = get(server, "/api/stats");
+        // The time of the seed's write changes from run to run.
+        assert!(
+            stats["last_write"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z'))
+        );
+        stats["last_write"] = Value::Null;
+        insta::assert_json_snapshot!("stats", stats);
+    });
+}
+
+#[test]
+fn the_entity_card_carries_each_fact_with_role_amount_certainty_source_and_quote() {
+    let card = get(seeded(), "/api/entity/coreweave?limit=2000");
+    assert_eq!(card["label"], "CoreWeave");
+    // Epoch AI writes "Coreweave": one entity, with the other spelling as an alias.
+    assert!(
+        card["aliases"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("Coreweave"))
+    );
+    assert!(labels(&card["types"], "label").contains(&"Cloud provider".to_owned()));
+    assert_eq!(card["truncated"], false);
+    assert_eq!(
+        card["facts"].as_array().unwrap().len() as u64,
+        card["facts_total"].as_u64().unwrap()
+    );
+    // data/article.ttl: "a five-year contract worth $11.9 billion", stated, CoreWeave providing.
+    let deal = fact(&card["facts"], "/openai-coreweave-compute-agreement");
+    assert_eq!(deal["amount"]["value"], "11900000000");
+    assert_eq!(deal["amount"]["currency"], "USD");
+    assert_eq!(deal["certainty"]["label"], "stated");
+    assert_eq!(deal["duration"], "P5Y");
+    assert_eq!(
+        deal["source"]["label"],
+        "OpenAI, Oracle expand AI computing infrastructure"
+    );
+    assert!(
+        deal["quotes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q.as_str().unwrap().contains("five-year"))
+    );
+    let roles: Vec<(String, String)> = deal["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["role"]["label"].as_str().unwrap().to_owned(),
+                p["entity"]["label"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        roles.contains(&("provider".into(), "CoreWeave".into())),
+        "{roles:?}"
+    );
+    assert!(
+        roles.contains(&("customer".into(), "OpenAI".into())),
+        "{roles:?}"
+    );
+    // data/epoch/gpu_clusters.csv, line 1028: CoreWeave owns the Hillsboro cluster, the row
+    // being the source, part of Epoch AI's dataset.
+    let owned = fact(&card["facts"], "hillsboro-oregon-owner-coreweave");
+    assert_eq!(
+        owned["source"]["part_of"]["label"],
+        "Epoch AI, Data on GPU Clusters"
+    );
+    // The relations derived from the facts.
+    let relations: Vec<(String, String)> = card["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["property"]["label"].as_str().unwrap().to_owned(),
+                l["entity"]["label"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(relations.contains(&("has investor".into(), "Nvidia".into())));
+    assert!(relations.contains(&("has customer".into(), "Microsoft".into())));
+}
+
+#[test]
+fn as_of_gives_the_figures_known_at_that_date() {
+    let server = seeded();
+    // data/article.ttl: valued at $19 billion in May 2024; 32 data centres and over 250,000
+    // GPUs at the end of 2024; 10 more data centres planned in 2025.
+    let now = get(server, "/api/entity/coreweave");
+    let figures = labels(&now["figures"], "label");
+    assert!(figures.contains(&"CoreWeave plans to open 10 more data centers in 2025".into()));
+    let then = get(server, "/api/entity/coreweave?as_of=2024-06-30");
+    let figures = labels(&then["figures"], "label");
+    assert_eq!(figures, ["CoreWeave valued at $19 billion in May 2024"]);
+    // Nothing dated after the date is shown.
+    for f in then["facts"].as_array().unwrap() {
+        if let Some(when) = f["when"].as_str() {
+            assert!(when <= "2024-06-30", "{when} is after as_of");
+        }
+    }
+    assert!(then["facts_total"].as_u64() < now["facts_total"].as_u64());
+}
+
+#[test]
+fn the_neighbourhood_is_nodes_and_edges_with_amounts_and_is_cut_at_the_limit() {
+    let server = seeded();
+    let view = get(server, "/api/graph?focus=coreweave");
+    assert_eq!(view["truncated"], false);
+    let nodes = labels(&view["nodes"], "label");
+    for name in [
+        "CoreWeave",
+        "OpenAI",
+        "Microsoft",
+        "Nvidia",
+        "Meta",
+        "IBM",
+        "Cohere",
+    ] {
+        assert!(
+            nodes.contains(&name.to_owned()),
+            "{name} missing from {nodes:?}"
+        );
+    }
+    assert_eq!(view["nodes"][0]["label"], "CoreWeave");
+    assert_eq!(view["nodes"][0]["depth"], 0);
+    let edge = view["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["sentence"] == "OpenAI buys compute from CoreWeave")
+        .expect("the compute agreement's edge");
+    assert_eq!(edge["amount"]["value"], "11900000000");
+    assert_eq!(edge["type"]["label"], "Compute agreement");
+    assert!(edge["source"].as_str().unwrap().ends_with("/openai"));
+    // Every edge joins two nodes of the view.
+    let iris = labels(&view["nodes"], "iri");
+    for e in view["edges"].as_array().unwrap() {
+        assert!(iris.contains(&e["source"].as_str().unwrap().to_owned()));
+        assert!(iris.contains(&e["target"].as_str().unwrap().to_owned()));
+    }
+
+    let cut = get(server, "/api/graph?focus=coreweave&limit=3");
+    assert_eq!(cut["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(cut["truncated"], true);
+
+    let investments = get(server, "/api/graph?focus=coreweave&relations=Investment");
+    let kinds = labels(
+        &Value::Array(
+            investments["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["type"].clone())
+                .collect(),
+        ),
+        "label",
+    );
+    assert!(!kinds.is_empty());
+    assert!(
+        kinds
+            .iter()
+            .all(|k| k == "Investment" || k == "Funding round"),
+        "{kinds:?}"
+    );
+
+    let deeper = get(server, "/api/graph?focus=ibm&depth=2");
+    let nodes = labels(&deeper["nodes"], "label");
+    // IBM is CoreWeave's customer; CoreWeave's other customers are two hops away.
+    assert!(nodes.contains(&"Microsoft".to_owned()), "{nodes:?}");
+    assert!(
+        deeper["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["depth"].as_u64().unwrap() <= 2)
+    );
+}
+
+#[test]
+fn paths_are_the_shortest_connections_explained_in_words() {
+    let server = seeded();
+    // Checked by hand in data/article.ttl: CoreWeave serves Microsoft directly.
+    let direct = get(server, "/api/paths?from=microsoft&to=coreweave");
+    assert_eq!(direct["length"], 1);
+    assert_eq!(
+        direct["paths"][0]["sentence"],
+        "Microsoft buys compute from CoreWeave"
+    );
+    // Following money only: Microsoft invested in OpenAI, which takes a stake in CoreWeave.
+    let money = get(
+        server,
+        "/api/paths?from=microsoft&to=coreweave&relations=Investment,EquityStake",
+    );
+    assert_eq!(money["length"], 2);
+    assert_eq!(
+        money["paths"][0]["sentence"],
+        "Microsoft invested in OpenAI; OpenAI holds equity in CoreWeave"
+    );
+    let step = &money["paths"][0]["steps"][1];
+    assert_eq!(step["facts"][0]["amount"]["value"], "350000000");
+    // No path within one step.
+    let none = get(
+        server,
+        "/api/paths?from=microsoft&to=coreweave&relations=Investment,EquityStake&max_length=1",
+    );
+    assert_eq!(none["length"], Value::Null);
+    assert_eq!(none["paths"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn the_timeline_is_in_time_order_and_conflicts_stand_side_by_side() {
+    let server = seeded();
+    let timeline = get(server, "/api/timeline?entity=openai");
+    let dates = labels(&timeline["events"], "when");
+    assert!(!dates.is_empty());
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    // data/epoch/funding_rounds.csv: Microsoft's $1B round of July 2019.
+    assert!(
+        timeline["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["when"] == "2019-07-22" && e["amount"]["value"] == "1000000000")
+    );
+
+    // The article's cumulative $13.75 billion against Epoch AI's three rounds ($13 billion).
+    let conflicts = get(server, "/api/conflicts?entity=openai");
+    let microsoft = conflicts["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["topic"] == "Microsoft invested in OpenAI")
+        .expect("the Microsoft-OpenAI conflict");
+    let totals: Vec<(&str, &str)> = microsoft["sides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["graph"].as_str().unwrap(), s["total"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            ("https://w3id.org/dealgraph/graph/article", "13750000000"),
+            (
+                "https://w3id.org/dealgraph/graph/epoch-funding-rounds",
+                "13000000000"
+            )
+        ]
+    );
+    assert_eq!(microsoft["differs"], serde_json::json!(["amount"]));
+}
+
+#[test]
+fn stats_count_what_the_graph_holds() {
+    let server = seeded();
+    let stats = get(server, "/api/stats");
+    let count = |list: &str, label: &str| -> u64 {
+        stats[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["label"] == label)
+            .map_or(0, |c| c["count"].as_u64().unwrap())
+    };
+    let sparql = |query: &str| -> u64 {
+        common::column(&common::select(server, query), "n")[0]
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        count("relations", "Compute agreement"),
+        sparql(
+            "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?g { ?f a <https://w3id.org/dealgraph/ontology#ComputeAgreement> } FILTER(?g != <https://w3id.org/dealgraph/graph/derived>) }"
+        )
+    );
+    assert_eq!(
+        stats["triples"].as_u64().unwrap(),
+        common::count_triples(server)
+    );
+    assert_eq!(
+        count(
+            "sources",
+            "OpenAI, Oracle expand AI computing infrastructure"
+        ),
+        sparql(
+            "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f <http://www.w3.org/ns/prov#wasDerivedFrom> <https://w3id.org/dealgraph/id/article-openai-oracle-expand> }"
+        )
+    );
+    assert!(count("certainty", "stated") > 0);
+}
+
+#[test]
+fn bad_parameters_get_a_json_error_naming_them() {
+    let server = TestServer::start();
+    for (path, status, says) in [
+        ("/api/entity/no-such-entity", 404, "no-such-entity"),
+        ("/api/entity/coreweave?as_of=yesterday", 400, "as_of"),
+        ("/api/entity/coreweave?limit=0", 400, "limit"),
+        ("/api/entity/coreweave?colour=red", 400, "colour"),
+        ("/api/graph", 400, "focus"),
+        ("/api/graph?focus=coreweave&depth=9", 400, "depth"),
+        ("/api/graph?focus=coreweave&depth=two", 400, "depth"),
+        (
+            "/api/graph?focus=coreweave&relations=Friendship",
+            400,
+            "Friendship",
+        ),
+        ("/api/graph?focus=coreweave&certainty=sure", 400, "sure"),
+        (
+            "/api/graph?focus=coreweave&since=2025&until=2024",
+            400,
+            "since",
+        ),
+        ("/api/graph?focus=coreweave&focus=openai", 400, "focus"),
+        ("/api/paths?from=microsoft", 400, "to"),
+        (
+            "/api/paths?from=microsoft&to=nobody-at-all",
+            404,
+            "nobody-at-all",
+        ),
+        (
+            "/api/paths?from=microsoft&to=openai&max_length=5",
+            400,
+            "max_length",
+        ),
+        ("/api/timeline", 400, "entity"),
+        ("/api/conflicts?entity=a%20b", 400, "a b"),
+        ("/api/stats?verbose=1", 400, "verbose"),
+    ] {
+        let (got, code, message) = error_of(client().get(server.url(path)).send().unwrap());
+        assert_eq!(got, status, "{path}: {message}");
+        assert!(!code.is_empty());
+        assert!(
+            message.contains(says),
+            "{path}: {message:?} should name {says:?}"
+        );
+    }
+}
+
+#[test]
+fn a_write_is_seen_by_the_views_at_once() {
+    let server = TestServer::start();
+    let before = get(&server, "/api/entity/cohere");
+    let update = r#"PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+PREFIX dgr: <https://w3id.org/dealgraph/id/>
+PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/test> {
+  dgr:test-source a dg:SourceDocument ; rdfs:label "A test note" .
+  dgr:ibm-cohere-test-investment a dg:Investment ; rdfs:label "IBM invests in Cohere (test)" ;
+    dg:investor dgr:ibm ; dg:investee dgr:cohere ; dg:date "2026-01-15"^^xsd:date ;
+    dg:certainty dgc:reported ; dg:quote "IBM invests in Cohere" ;
+    prov:wasDerivedFrom dgr:test-source .
+} }"#;
+    let response = client()
+        .post(server.url("/update"))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "application/sparql-update")
+        .body(update)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let after = get(&server, "/api/entity/cohere");
+    assert_eq!(
+        after["facts_total"].as_u64().unwrap(),
+        before["facts_total"].as_u64().unwrap() + 1
+    );
+    assert_eq!(after["facts"][0]["label"], "IBM invests in Cohere (test)");
+    let paths = get(&server, "/api/paths?from=ibm&to=cohere");
+    assert_eq!(paths["length"], 1);
+    assert!(
+        paths["paths"][0]["steps"][0]["sentences"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("IBM invested in Cohere"))
+    );
+    let stats = get(&server, "/api/stats");
+    assert!(stats["last_write"].as_str().is_some());
+}
+
+#[test]
+fn the_openapi_document_lists_exactly_the_routes_and_each_answers() {
+    let server = TestServer::start();
+    let doc = get(&server, "/api/openapi.json");
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    let mut expected = vec![
+        "/api/conflicts",
+        "/api/entity/{id}",
+        "/api/graph",
+        "/api/paths",
+        "/api/search",
+        "/api/stats",
+        "/api/timeline",
+    ];
+    expected.sort();
+    let mut got: Vec<&str> = paths.iter().map(|p| p.as_str()).collect();
+    got.retain(|p| *p != "/api/export");
+    got.sort();
+    assert_eq!(got, expected);
+    // Each documented route answers a GET with its documented parameters filled in.
+    let example = |name: &str| match name {
+        "id" | "focus" | "entity" | "from" => "coreweave",
+        "to" => "openai",
+        "q" => "corew",
+        "format" => "csv",
+        _ => "",
+    };
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let get_op = &item["get"];
+        assert!(get_op.is_object(), "{path} documents GET");
+        let mut url = path.replace("{id}", "coreweave");
+        let required: Vec<String> = get_op["parameters"]
+            .as_array()
+            .map(|ps| {
+                ps.iter()
+                    .filter(|p| {
+                        p["in"] == "query" && !example(p["name"].as_str().unwrap()).is_empty()
+                    })
+                    .map(|p| {
+                        let name = p["name"].as_str().unwrap();
+                        format!("{name}={}", example(name))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !required.is_empty() {
+            url = format!("{url}?{}", required.join("&"));
+        }
+        let response = client().get(server.url(&url)).send().unwrap();
+        assert_eq!(response.status(), 200, "GET {url}");
+        for status in get_op["responses"].as_object().unwrap().keys() {
+            assert!(["200", "400", "404"].contains(&status.as_str()));
+        }
+    }
+}
