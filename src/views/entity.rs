@@ -81,14 +81,16 @@ pub fn entity(reader: &Reader<'_>, request: &EntityRequest) -> Result<EntityView
         .into_iter()
         .map(|(fact, _)| fact)
         .collect();
-    if let Some(as_of) = &request.as_of {
+    // A year or month means its last day: `as_of=2024` is what was known by the end of 2024.
+    let as_of = request.as_of.as_deref().map(super::period_end);
+    if let Some(as_of) = &as_of {
         all = known_by(reader, &all, as_of)?;
     }
     view.facts_total = all.len();
     view.truncated = all.len() > request.limit;
     all.truncate(request.limit);
     view.facts = read_facts(reader, &roles, &all)?;
-    view.figures = figures(reader, &roles, iri, request.as_of.as_deref())?;
+    view.figures = figures(reader, &roles, iri, as_of.as_deref())?;
     let mut sources: BTreeMap<Ref, usize> = BTreeMap::new();
     for fact in &view.facts {
         if let Some(source) = &fact.source {

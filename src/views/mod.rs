@@ -237,14 +237,18 @@ pub fn parse_date(name: &str, given: &str) -> Result<String, ViewError> {
 /// Whether a date of any precision overlaps the range: it starts on or before `until` and ends
 /// on or after `since` (`2024` overlaps `since=2024-06`; `2024-07` is after `until=2024-06-30`).
 pub(crate) fn within(date: &str, since: Option<&str>, until: Option<&str>) -> bool {
-    // The period's last day, as text: "2024" runs to "2024-12-31", "2024-06" to "2024-06-31"
-    // (an upper bound is all a text comparison needs).
-    let end = match date.len() {
+    since.is_none_or(|s| period_end(date).as_str() >= s)
+        && until.is_none_or(|u| date <= period_end(u).as_str())
+}
+
+/// The last day of a date's period, as text: "2024" runs to "2024-12-31", "2024-06" to
+/// "2024-06-31" (an upper bound is all a text comparison needs).
+pub(crate) fn period_end(date: &str) -> String {
+    match date.len() {
         4 => format!("{date}-12-31"),
         7 => format!("{date}-31"),
         _ => date.to_owned(),
-    };
-    since.is_none_or(|s| end.as_str() >= s) && until.is_none_or(|u| date <= u)
+    }
 }
 
 #[cfg(test)]
