@@ -70,10 +70,31 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stats))
 }
 
+/// Parameters that take several values, repeated (`type=A&type=B`) or comma-separated.
+const LIST_PARAMETERS: &[&str] = &["type", "relations", "certainty"];
+
 /// Reads a query string into `T`, refusing unknown, repeated and malformed parameters with a
-/// message naming them.
+/// message naming them. The values of a list parameter given several times are joined.
 fn params<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match pairs.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, joined)) if LIST_PARAMETERS.contains(&key.as_ref()) => {
+                joined.push(',');
+                joined.push_str(&value);
+            }
+            Some(_) => {
+                return Err(ApiError::BadRequest(format!(
+                    "the parameter `{key}` is given more than once"
+                )));
+            }
+            None => pairs.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    let joined = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    serde_urlencoded::from_str(&joined)
         .map_err(|e| ApiError::BadRequest(format!("bad query parameter: {e}")))
 }
 
