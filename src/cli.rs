@@ -85,6 +85,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if config.write_token.is_none() {
         tracing::info!("no write token configured: the service is read-only");
     }
+    match &config.web_dir {
+        Some(dir) => tracing::info!("serving the web UI from {}", dir.display()),
+        None => tracing::warn!(
+            "the web UI is not built (cd web && npm ci && npm run build): / says how; the SPARQL endpoint and the API work without it"
+        ),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

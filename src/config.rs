@@ -122,6 +122,10 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "DEALGRAPH_BIND", default_value = "127.0.0.1:7878")]
     pub bind: String,
+    /// The built web UI to serve at `/` (default: `web/dist`, built by
+    /// `cd web && npm ci && npm run build`). Without it, `/` says how to build it.
+    #[arg(long = "web-dir", env = "DEALGRAPH_WEB_DIR")]
+    pub web: Option<PathBuf>,
     /// Bearer token that writes (SPARQL Update, Graph Store PUT/POST/DELETE) must present.
     /// Without one the service is read-only.
     #[arg(long, env = "DEALGRAPH_WRITE_TOKEN", hide_env_values = true)]
@@ -184,7 +188,21 @@ impl ServeArgs {
             federation: !self.store.allow_remote_hosts.is_empty(),
             parse_limits: self.store.limits(),
             examples: Vec::new(),
+            web_dir: self.web_dir().filter(|d| crate::server::web::is_built(d)),
         }
+    }
+
+    /// The built web UI's directory: as given, else `web/dist` here, else in the source tree.
+    pub fn web_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.web {
+            return Some(dir.clone());
+        }
+        [
+            PathBuf::from("web/dist"),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web/dist"),
+        ]
+        .into_iter()
+        .find(|d| d.is_dir())
     }
 }
 

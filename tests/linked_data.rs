@@ -55,12 +55,8 @@ fn an_entity_iri_dereferences_in_each_rdf_format_with_vary_accept() {
                 profile: Default::default(),
             },
         ),
-        // A browser's Accept without RDF types gets the default, Turtle.
-        (
-            "text/html,application/xhtml+xml,*/*;q=0.8",
-            "text/turtle",
-            RdfFormat::Turtle,
-        ),
+        // curl's Accept gets the default, Turtle.
+        ("*/*", "text/turtle", RdfFormat::Turtle),
     ] {
         let response = get(&server, "/id/coreweave", accept);
         assert_eq!(response.status(), 200, "{accept}");
@@ -240,4 +236,41 @@ fn the_dataset_has_a_void_description_linked_from_the_service_description() {
     // The service description points to it.
     let description = get(&server, "/sparql", "text/turtle").text().unwrap();
     assert!(description.contains("/.well-known/void"), "{description}");
+}
+
+#[test]
+fn a_browser_is_sent_to_the_entity_page_of_the_web_ui() {
+    let server = TestServer::start();
+    let no_redirects = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(server.url("/id/coreweave"))
+        .header(
+            "Accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        )
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/entity/coreweave");
+    assert!(
+        response.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("Accept")
+    );
+    // An RDF client that also takes HTML, but RDF first, still gets RDF.
+    let response = get(&server, "/id/coreweave", "text/turtle, text/html;q=0.5");
+    assert_eq!(response.headers()["content-type"], "text/turtle");
+    // Unknown entities stay a 404, whoever asks.
+    let (status, _, _) = error_of(
+        no_redirects
+            .get(server.url("/id/no-such-thing"))
+            .header("Accept", "text/html")
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 404);
 }

@@ -33,6 +33,15 @@ pub async fn describe(
             iri.as_str()
         )));
     }
+    // A browser gets the web UI's page for the entity; RDF clients and curl get RDF.
+    if kind == "id" && super::negotiate::prefers_html(&headers, super::negotiate::GRAPH_OFFERS) {
+        let mut response =
+            axum::response::Redirect::to(&format!("/entity/{local}")).into_response();
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        return Ok(response);
+    }
     let mut response = sparql::run_query(
         &state,
         description_query(&iri),

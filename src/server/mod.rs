@@ -12,6 +12,7 @@ mod negotiate;
 mod service_description;
 mod sparql;
 mod stream;
+pub mod web;
 
 use crate::rdf::ParseLimits;
 use crate::store::Backend;
@@ -57,6 +58,8 @@ pub struct ServerConfig {
     pub parse_limits: ParseLimits,
     /// The example-query library offered at `/queries`.
     pub examples: Vec<crate::examples::Example>,
+    /// The built web UI (`web/dist`), served at `/`; `None` where it has not been built.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -73,6 +76,7 @@ impl Default for ServerConfig {
             federation: false,
             parse_limits: ParseLimits::default(),
             examples: Vec::new(),
+            web_dir: None,
         }
     }
 }
@@ -110,7 +114,7 @@ pub fn app(state: AppState) -> Router {
     };
     let (api, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(openapi);
-    Router::new()
+    let router = Router::new()
         .merge(api)
         .route(
             "/api/openapi.json",
@@ -119,7 +123,12 @@ pub fn app(state: AppState) -> Router {
                 async move { axum::Json(openapi.as_ref().clone()) }
             }),
         )
-        .route("/", get(home))
+        .route("/", get(|state| web::page(state, None)))
+        .route("/about", get(home))
+        .route("/entity/{id}", get(web::entity_page))
+        .route("/network", get(|state| web::page(state, None)))
+        .route("/paths", get(|state| web::page(state, None)))
+        .route("/workbench", get(|state| web::page(state, None)))
         .route("/sparql", sparql_route(Accepts::QueryAndUpdate))
         .route("/query", sparql_route(Accepts::QueryOnly))
         .route("/update", sparql_route(Accepts::UpdateOnly))
@@ -138,7 +147,14 @@ pub fn app(state: AppState) -> Router {
         .route("/certainty/{local}", linked_data_route("certainty"))
         .route("/status/{local}", linked_data_route("status"))
         .route("/ready", get(ready))
-        .fallback(|| async { ApiError::NotFound("nothing here; see / for the routes".into()) })
+        .fallback(|| async {
+            ApiError::NotFound("nothing here; see /about for the routes".into())
+        });
+    let router = match &state.config.web_dir {
+        Some(dir) => router.nest_service("/assets", web::assets(dir)),
+        None => router,
+    };
+    router
         .layer(cors(&state.config.write_origins))
         .layer(
             TraceLayer::new_for_http()
@@ -340,7 +356,7 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     )))
 }
 
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

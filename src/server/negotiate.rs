@@ -101,41 +101,66 @@ fn parse_accept(accept: &str) -> Vec<Range<'_>> {
         .collect()
 }
 
-/// Picks the offer the client prefers. No `Accept`, or `*/*`, gives the first offer; ties go to
-/// the offer listed first. Nothing acceptable gives 406.
-pub fn choose(headers: &HeaderMap, offers: &[(&str, Format)]) -> Result<Format, ApiError> {
-    let accept = headers
+/// The quality the client gives one media type, with the specificity of the range that decided
+/// it (2 exact, 1 `type/*`, 0 `*/*`), or none when no range matches it.
+fn quality(ranges: &[Range<'_>], media: &str) -> Option<(f32, u8)> {
+    let (kind, subtype) = media.split_once('/').unwrap_or((media, ""));
+    // The most specific matching range decides the quality (RFC 9110 §12.5.1).
+    let mut chosen: Option<(u8, f32)> = None;
+    for range in ranges {
+        let specificity = if range.kind.eq_ignore_ascii_case(kind)
+            && range.subtype.eq_ignore_ascii_case(subtype)
+        {
+            2
+        } else if range.kind.eq_ignore_ascii_case(kind) && range.subtype == "*" {
+            1
+        } else if range.kind == "*" && range.subtype == "*" {
+            0
+        } else {
+            continue;
+        };
+        if chosen.is_none_or(|(s, _)| specificity > s) {
+            chosen = Some((specificity, range.q));
+        }
+    }
+    chosen.map(|(s, q)| (q, s))
+}
+
+fn accept_header(headers: &HeaderMap) -> String {
+    headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect::<Vec<_>>()
-        .join(",");
+        .join(",")
+}
+
+/// Whether the client would rather have an HTML page than any of the RDF `offers`: a browser
+/// (`text/html` explicitly, RDF only through `*/*`), not curl (`*/*` alone) nor an RDF client.
+pub fn prefers_html(headers: &HeaderMap, offers: &[(&str, Format)]) -> bool {
+    let accept = accept_header(headers);
+    let ranges = parse_accept(&accept);
+    let Some((html, 2)) = quality(&ranges, "text/html") else {
+        return false;
+    };
+    let rdf = offers
+        .iter()
+        .filter_map(|(media, _)| quality(&ranges, media).map(|(q, _)| q))
+        .fold(0.0_f32, f32::max);
+    html > 0.0 && html > rdf
+}
+
+/// Picks the offer the client prefers. No `Accept`, or `*/*`, gives the first offer; ties go to
+/// the offer listed first. Nothing acceptable gives 406.
+pub fn choose(headers: &HeaderMap, offers: &[(&str, Format)]) -> Result<Format, ApiError> {
+    let accept = accept_header(headers);
     if accept.trim().is_empty() {
         return Ok(offers[0].1);
     }
     let ranges = parse_accept(&accept);
     let mut best: Option<(f32, u8, usize)> = None;
     for (index, (media, _)) in offers.iter().enumerate() {
-        let (kind, subtype) = media.split_once('/').unwrap_or((media, ""));
-        // The most specific matching range decides this offer's quality (RFC 9110 §12.5.1).
-        let mut chosen: Option<(u8, f32)> = None;
-        for range in &ranges {
-            let specificity = if range.kind.eq_ignore_ascii_case(kind)
-                && range.subtype.eq_ignore_ascii_case(subtype)
-            {
-                2
-            } else if range.kind.eq_ignore_ascii_case(kind) && range.subtype == "*" {
-                1
-            } else if range.kind == "*" && range.subtype == "*" {
-                0
-            } else {
-                continue;
-            };
-            if chosen.is_none_or(|(s, _)| specificity > s) {
-                chosen = Some((specificity, range.q));
-            }
-        }
-        if let Some((specificity, q)) = chosen
+        if let Some((q, specificity)) = quality(&ranges, media)
             && q > 0.0
             && best.is_none_or(|(bq, bs, _)| q > bq || (q == bq && specificity > bs))
         {
