@@ -1,4 +1,4 @@
-//! Exports of a [`GraphView`] (one neighbourhood, or the whole graph) as
+//! Exports of a [`GraphView`] (one neighbourhood, or the whole graph from [`whole_graph`]) as
 //! files for graph tools: GEXF 1.3 for Gephi, GraphML, Cytoscape.js JSON, and CSV tables of
 //! edges and of nodes.
 //!
@@ -13,14 +13,23 @@
 //! Escaping is left to quick-xml, csv and serde_json. This module writes to any `io::Write` and
 //! knows nothing of HTTP.
 
-use super::ViewError;
-use super::graph::{Edge, GraphView, Node};
+use super::facts::{Fact, Roles, read_facts};
+use super::graph::{Edge, FactFilter, GraphView, Node, describe_nodes};
+use super::{DG, Reader, Ref, ViewError, derived, iri_of, text_of, within};
+use crate::store::NAMESPACE;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::str::FromStr;
+
+/// Most edges in an export of the whole graph when the request does not say.
+pub const DEFAULT_EDGES: usize = 10_000;
+/// Most edges in an export of the whole graph at all: the file is built in memory.
+pub const MAX_EDGES: usize = 100_000;
+/// Facts read, and nodes described, per query: keeps each `VALUES` block a modest size.
+const BATCH: usize = 1_000;
 
 /// A file format of the exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,7 +227,7 @@ const EDGE_COLUMNS: &[Column<Edge>] = &[
     },
 ];
 
-/// Whether the view is the whole graph rather than a neighbourhood: it has no hops to count.
+/// Whether the view is the whole graph rather than a neighbourhood (see [`whole_graph`]).
 fn is_whole(view: &GraphView) -> bool {
     view.depth == 0
 }
@@ -669,13 +678,150 @@ fn write_csv_nodes(view: &GraphView, out: &mut dyn Write) -> io::Result<()> {
     csv.flush()
 }
 
+/// The IRI the whole graph is given as its focus: the dataset of the VoID description.
+fn dataset_iri() -> String {
+    format!("{NAMESPACE}void/dataset")
+}
+
+/// Every relationship that facts passing the filter draw, as one view: the most certain and
+/// newest facts first (as the neighbourhood orders them), whole facts only, until `limit` edges;
+/// `truncated` when a fact with edges was left out. Its `focus` is the dataset and its `depth`
+/// 0, which is how the exports know it is not a neighbourhood; the nodes' depths are 0.
+pub fn whole_graph(
+    reader: &Reader<'_>,
+    filter: &FactFilter,
+    limit: usize,
+) -> Result<GraphView, ViewError> {
+    let roles = Roles::read(reader)?;
+    let candidates = linking_facts(reader, &roles, filter)?;
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut depth_of: BTreeMap<String, u8> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut truncated = false;
+    // Every candidate draws an edge or two, so a small limit needs only a few of them read.
+    'batches: for batch in candidates.chunks(BATCH.min(limit.saturating_add(1))) {
+        for fact in read_facts(reader, &roles, batch)? {
+            let drawn = edges_of(&fact);
+            if drawn.is_empty() {
+                continue;
+            }
+            if edges.len() + drawn.len() > limit {
+                truncated = true;
+                break 'batches;
+            }
+            for edge in &drawn {
+                for end in [&edge.source, &edge.target] {
+                    if depth_of.insert(end.clone(), 0).is_none() {
+                        order.push(end.clone());
+                    }
+                }
+            }
+            edges.extend(drawn);
+        }
+    }
+    let mut nodes = Vec::with_capacity(order.len());
+    for batch in order.chunks(BATCH) {
+        nodes.extend(describe_nodes(reader, batch, &depth_of)?);
+    }
+    Ok(GraphView {
+        focus: Ref::new(&dataset_iri(), Some("dealgraph")),
+        depth: 0,
+        nodes,
+        edges,
+        truncated,
+        limit,
+    })
+}
+
+/// The facts that pass the filter and name at least two entities in roles (the others draw no
+/// edge), most certain first, then newest, then by IRI. Dates are read as the neighbourhood's
+/// walk reads them (the latest of `dg:date`, `dg:startDate`, `dg:asOf`), so that a filtered
+/// export of the whole graph keeps every edge the same filter keeps around one entity.
+fn linking_facts(
+    reader: &Reader<'_>,
+    roles: &Roles,
+    filter: &FactFilter,
+) -> Result<Vec<String>, ViewError> {
+    let rows = reader.select(&format!(
+        "SELECT ?fact (MAX(?r) AS ?rank) (MAX(STR(?w)) AS ?when) WHERE {{
+           {{ SELECT ?fact WHERE {{
+               GRAPH ?g {{ ?fact ?role ?x }} FILTER(?g != {derived}) {in_roles} FILTER(isIRI(?x))
+               ?fact dg:certainty ?certainty .
+               {filter}
+             }} GROUP BY ?fact HAVING (COUNT(DISTINCT ?x) >= 2) }}
+           OPTIONAL {{ ?fact dg:certainty/dg:certaintyRank ?r }}
+           OPTIONAL {{ ?fact dg:date|dg:startDate|dg:asOf ?w }}
+         }} GROUP BY ?fact",
+        derived = derived(),
+        in_roles = roles.filter("role"),
+        filter = filter.sparql(),
+    ))?;
+    let mut facts: Vec<(Option<i64>, Option<String>, String)> = rows
+        .iter()
+        .filter_map(|row| {
+            let fact = iri_of(row.get("fact"))?;
+            let rank = text_of(row.get("rank")).and_then(|r| r.parse().ok());
+            let when = text_of(row.get("when")).map(str::to_owned);
+            Some((rank, when, fact.to_owned()))
+        })
+        .filter(|(_, when, _)| {
+            (filter.since.is_none() && filter.until.is_none())
+                || when
+                    .as_deref()
+                    .is_some_and(|w| within(w, filter.since.as_deref(), filter.until.as_deref()))
+        })
+        .collect();
+    // Most certain, then newest, then by IRI: the order of the neighbourhood's walk.
+    facts.sort_by(|a, b| (&b.0, &b.1, &a.2).cmp(&(&a.0, &a.1, &b.2)));
+    Ok(facts.into_iter().map(|(_, _, fact)| fact).collect())
+}
+
+/// The edges a fact draws, one per pair of distinct ends, with ids of the neighbourhood's form:
+/// the fact's IRI, and `#n` after it for the fact's `n`th relationship. The neighbourhood counts
+/// only the relationships it keeps, so the same edge can have another id there; its source,
+/// target and fact are what identify it across views.
+fn edges_of(fact: &Fact) -> Vec<Edge> {
+    let mut seen = BTreeSet::new();
+    let mut edges = Vec::new();
+    for (n, (from, to, verb)) in fact.links().into_iter().enumerate() {
+        let (source, target) = (
+            &fact.participants[from].entity.iri,
+            &fact.participants[to].entity.iri,
+        );
+        if !seen.insert((source, target)) {
+            continue;
+        }
+        edges.push(Edge {
+            id: if n == 0 {
+                fact.iri.clone()
+            } else {
+                format!("{}#{n}", fact.iri)
+            },
+            source: source.clone(),
+            target: target.clone(),
+            fact: fact.iri.clone(),
+            kind: fact
+                .types
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Ref::new(&format!("{DG}Fact"), Some("Fact"))),
+            label: verb.to_owned(),
+            sentence: fact.sentence(from, to, verb),
+            amount: fact.amount.clone(),
+            date: fact.when.clone(),
+            certainty: fact.certainty.clone(),
+            status: fact.status.clone(),
+            source_label: fact.source.as_ref().map(|s| s.label.clone()),
+            graph: fact.graph.clone(),
+        });
+    }
+    edges
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{Amount, CertaintyRef, Ref};
-    use std::collections::BTreeSet;
-
-    const DG: &str = "https://w3id.org/dealgraph/ontology#";
+    use crate::views::{Amount, CertaintyRef};
 
     fn view() -> GraphView {
         let node = |iri: &str, label: &str| Node {

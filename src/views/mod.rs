@@ -21,7 +21,7 @@ pub mod timeline;
 
 pub use conflicts::{Conflict, ConflictsView, SourceSide, conflicts};
 pub use entity::{EntityRequest, EntityView, Link, entity};
-pub use export::{ExportFormat, write_export};
+pub use export::{ExportFormat, whole_graph, write_export};
 pub use facts::{Amount, Attribute, CertaintyRef, Fact, Participant, RelatedFact, Side, Source};
 pub use graph::{Edge, FactFilter, GraphRequest, GraphView, Node, graph};
 pub use paths::{PathStep, PathsRequest, PathsView, paths};
