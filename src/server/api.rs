@@ -10,9 +10,11 @@ use super::AppState;
 use super::error::ApiError;
 use crate::search::{DEFAULT_LIMIT, MAX_LIMIT, SearchRequest, SearchResults};
 use crate::store::StoreError;
-use crate::views::{self, Reader, ViewError};
+use crate::views::{self, ExportFormat, Reader, ViewError};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use oxigraph::sparql::CancellationToken;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -35,7 +37,8 @@ const MAX_QUERY_CHARS: usize = 500;
     tags(
         (name = "search", description = "Find entities by name, alias, description or quote"),
         (name = "views", description = "An entity, its neighbourhood, paths, timeline and conflicts"),
-        (name = "dataset", description = "What the graph holds")
+        (name = "dataset", description = "What the graph holds"),
+        (name = "exports", description = "The graph or a neighbourhood as a file for Gephi, Cytoscape, yEd or a spreadsheet")
     )
 )]
 struct ApiDoc;
@@ -68,6 +71,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(timeline))
         .routes(routes!(conflicts))
         .routes(routes!(stats))
+        .routes(routes!(export))
 }
 
 /// Parameters that take several values, repeated (`type=A&type=B`) or comma-separated.
@@ -144,6 +148,15 @@ where
     T: Send + 'static,
     F: FnOnce(&Reader<'_>) -> Result<T, ViewError> + Send + 'static,
 {
+    run_blocking(state, view).await.map(Json)
+}
+
+/// [`run_view`] without the JSON: the exports build their files on the blocking thread too.
+async fn run_blocking<T, F>(state: &AppState, view: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Reader<'_>) -> Result<T, ViewError> + Send + 'static,
+{
     let deadline = state.config.query_timeout;
     let _permit = tokio::time::timeout(deadline, Arc::clone(&state.query_slots).acquire_owned())
         .await
@@ -166,7 +179,7 @@ where
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     watchdog.abort();
     match result {
-        Ok(value) => Ok(Json(value)),
+        Ok(value) => Ok(value),
         Err(ViewError::Store(StoreError::Cancelled)) => {
             Err(StoreError::Deadline(deadline.as_secs().max(1)).into())
         }
@@ -508,4 +521,153 @@ async fn stats(
     let _: StatsParams = params(query)?;
     let store = state.store.clone();
     run_view(&state, move |reader| views::stats(store.as_ref(), reader)).await
+}
+
+/// The header of an export that says whether the view was cut at its `limit`.
+pub(crate) const TRUNCATED_HEADER: &str = "x-dealgraph-truncated";
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ExportParams {
+    /// The file format: `gexf` (Gephi), `graphml`, `cytoscape` (Cytoscape.js JSON), `csv` (the edges) or `csv-nodes` (the nodes).
+    // Read as optional so that a missing format is our 400 listing the formats, not serde's.
+    #[param(required = true)]
+    format: Option<String>,
+    /// The entity at the centre of a neighbourhood, as for /api/graph: its id or IRI. Without it, the whole graph.
+    focus: Option<String>,
+    /// Hops from the focus, 1 to 3 (default 1); only with `focus`.
+    #[param(value_type = Option<u8>)]
+    depth: Option<String>,
+    /// Only these kinds of fact (and their subclasses), comma-separated: `Investment,ComputeAgreement`.
+    relations: Option<String>,
+    /// Only facts dated in or after this (YYYY, YYYY-MM or YYYY-MM-DD); undated facts are then left out.
+    since: Option<String>,
+    /// Only facts dated in or before this.
+    until: Option<String>,
+    /// Only facts of these certainties, comma-separated: `stated,announced`.
+    certainty: Option<String>,
+    /// With `focus`, most nodes, the focus included (1 to 2000, default 150), as for /api/graph; without, most edges (1 to 100000, default 10000). A cut export says so in `X-Dealgraph-Truncated: true` and, except in CSV, inside the file.
+    #[param(value_type = Option<usize>)]
+    limit: Option<String>,
+}
+
+/// The whole graph or one neighbourhood as a file: GEXF for Gephi (each relationship starting at
+/// its date, for the timeline), GraphML, Cytoscape.js JSON, or CSV tables of edges and nodes.
+/// Nodes are identified by their IRIs; edges carry their fact's class, amount, currency, date,
+/// certainty, status, source document and fact IRI.
+#[utoipa::path(get, path = "/api/export", tag = "exports", params(ExportParams),
+    responses(
+        (status = 200, description = "The file, as an attachment named `dealgraph-<focus or all>.<extension>`",
+            content(
+                (String = "application/gexf+xml"),
+                (String = "application/graphml+xml"),
+                (String = "application/json"),
+                (String = "text/csv")
+            ),
+            headers(
+                ("Content-Disposition" = String, description = "`attachment; filename=\"dealgraph-coreweave.gexf\"`"),
+                ("X-Dealgraph-Truncated" = String, description = "`true` when the view was cut at `limit` and more was left out, else `false`")
+            )
+        ),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn export(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let p: ExportParams = params(query)?;
+    let format: ExportFormat = p
+        .format
+        .as_deref()
+        .ok_or_else(|| {
+            let names: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.name()).collect();
+            ApiError::BadRequest(format!(
+                "give the file format as `format`, one of: {}; e.g. /api/export?format=gexf&focus=coreweave",
+                names.join(", ")
+            ))
+        })?
+        .parse()?;
+    // With a focus, the neighbourhood /api/graph shows and its node limit; without, every
+    // relationship up to an edge limit.
+    let (neighbourhood, limit) = match p.focus.as_deref() {
+        Some(focus) => (
+            Some((
+                views::entity_iri(focus)?,
+                bounded("depth", p.depth.as_deref(), 1, views::graph::MAX_DEPTH)?,
+            )),
+            bounded(
+                "limit",
+                p.limit.as_deref(),
+                views::graph::DEFAULT_NODES,
+                views::graph::MAX_NODES,
+            )?,
+        ),
+        None if p.depth.is_some() => {
+            return Err(ApiError::BadRequest(
+                "`depth` counts hops from `focus`: give `focus` too, or leave `depth` out to export the whole graph".into(),
+            ));
+        }
+        None => (
+            None,
+            bounded(
+                "limit",
+                p.limit.as_deref(),
+                views::export::DEFAULT_EDGES,
+                views::export::MAX_EDGES,
+            )?,
+        ),
+    };
+    let stem = neighbourhood.as_ref().map_or_else(
+        || "all".to_owned(),
+        |(iri, _)| {
+            views::entity_id(iri.as_str())
+                .unwrap_or(iri.as_str())
+                .to_owned()
+        },
+    );
+    let (since, until) = (
+        date("since", p.since.as_deref())?,
+        date("until", p.until.as_deref())?,
+    );
+    let (relations, certainty) = (list(p.relations.as_deref()), list(p.certainty.as_deref()));
+    let (body, truncated) = run_blocking(&state, move |reader| {
+        let filter = views::graph::resolve_filter(reader, &relations, &certainty, since, until)?;
+        let view = match neighbourhood {
+            Some((focus, depth)) => views::graph(
+                reader,
+                &views::GraphRequest {
+                    focus,
+                    depth,
+                    filter,
+                    limit,
+                },
+            )?,
+            None => views::whole_graph(reader, &filter, limit)?,
+        };
+        // Written here, on the blocking thread: a large graph takes a while to serialise.
+        let mut body = Vec::new();
+        views::write_export(&view, format, &mut body).map_err(|e| {
+            ViewError::Store(StoreError::Storage(format!("writing the export: {e}")))
+        })?;
+        Ok((body, view.truncated))
+    })
+    .await?;
+    let disposition = format!("attachment; filename=\"{}\"", format.file_name(&stem));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
+    // The file name holds only ASCII letters, digits and `-_.` (`ExportFormat::file_name`).
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    headers.insert(
+        HeaderName::from_static(TRUNCATED_HEADER),
+        HeaderValue::from_static(if truncated { "true" } else { "false" }),
+    );
+    Ok(response)
 }

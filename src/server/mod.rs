@@ -196,7 +196,13 @@ fn cors(write_origins: &[String]) -> CorsLayer {
             Method::DELETE,
         ])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
-        .expose_headers([header::CONTENT_TYPE, header::LOCATION])
+        // An export's file name and whether it was cut, for a page that saves it.
+        .expose_headers([
+            header::CONTENT_TYPE,
+            header::LOCATION,
+            header::CONTENT_DISPOSITION,
+            axum::http::HeaderName::from_static(api::TRUNCATED_HEADER),
+        ])
         .allow_origin(AllowOrigin::predicate(move |origin, parts| {
             is_read(parts) || write_origins.contains(origin)
         }))

@@ -30,7 +30,8 @@ pub struct FactFilter {
 }
 
 impl FactFilter {
-    fn sparql(&self) -> String {
+    /// The filter's patterns on `?fact` and `?certainty`, for a query's WHERE clause.
+    pub(crate) fn sparql(&self) -> String {
         let mut out = String::new();
         if !self.certainty.is_empty() {
             out.push_str(&values(

@@ -12,7 +12,7 @@
 
 pub mod conflicts;
 pub mod entity;
-
+pub mod export;
 pub mod facts;
 pub mod graph;
 pub mod paths;
@@ -21,6 +21,7 @@ pub mod timeline;
 
 pub use conflicts::{Conflict, ConflictsView, SourceSide, conflicts};
 pub use entity::{EntityRequest, EntityView, Link, entity};
+pub use export::{ExportFormat, whole_graph, write_export};
 pub use facts::{Amount, Attribute, CertaintyRef, Fact, Participant, RelatedFact, Side, Source};
 pub use graph::{Edge, FactFilter, GraphRequest, GraphView, Node, graph};
 pub use paths::{PathStep, PathsRequest, PathsView, paths};
