@@ -219,11 +219,12 @@ fn known_by(reader: &Reader<'_>, facts: &[String], as_of: &str) -> Result<Vec<St
         "SELECT ?fact WHERE {{
            {}
            OPTIONAL {{ ?fact dg:reportDate ?reported }}
-           OPTIONAL {{ ?fact dg:date|dg:startDate|dg:asOf ?dated }}
+           {}
          }}
          GROUP BY ?fact
          HAVING (COALESCE(MIN(STR(?reported)), MIN(STR(?dated)), \"\") <= \"{as_of}\")",
-        values("fact", facts.iter().map(String::as_str))
+        values("fact", facts.iter().map(String::as_str)),
+        super::facts::placed("dated")
     ))?;
     let kept: std::collections::HashSet<&str> =
         rows.iter().filter_map(|r| iri_of(r.get("fact"))).collect();

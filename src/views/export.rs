@@ -750,11 +750,12 @@ fn linking_facts(
                {filter}
              }} GROUP BY ?fact HAVING (COUNT(DISTINCT ?x) >= 2) }}
            OPTIONAL {{ ?fact dg:certainty/dg:certaintyRank ?r }}
-           OPTIONAL {{ ?fact dg:date|dg:startDate|dg:asOf ?w }}
+           {placed}
          }} GROUP BY ?fact",
         derived = derived(),
         in_roles = roles.filter("role"),
         filter = filter.sparql(),
+        placed = super::facts::placed("w"),
     ))?;
     let mut facts: Vec<(Option<i64>, Option<String>, String)> = rows
         .iter()

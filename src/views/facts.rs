@@ -600,6 +600,16 @@ fn read_details(
     Ok(details)
 }
 
+/// The SPARQL that binds `?{var}` to the date a `?fact` is placed at: its date, else its start,
+/// else its as-of date, as `Fact::when` is.
+pub(crate) fn placed(var: &str) -> String {
+    format!(
+        "OPTIONAL {{ ?fact dg:date ?{var}Date }} OPTIONAL {{ ?fact dg:startDate ?{var}Start }} \
+         OPTIONAL {{ ?fact dg:asOf ?{var}AsOf }} \
+         BIND(COALESCE(?{var}Date, ?{var}Start, ?{var}AsOf) AS ?{var})"
+    )
+}
+
 /// The fact nodes that name `entity` in any role (or point at it otherwise: a source's facts,
 /// the terms of an agreement), newest first, each with the date it is placed at.
 pub(crate) fn facts_naming(
@@ -611,13 +621,12 @@ pub(crate) fn facts_naming(
            GRAPH ?g {{ ?fact ?link {entity} }}
            FILTER(?g != {derived} && ?link NOT IN (dg:certainty, dg:status, rdf:type, dg:countOf))
            ?fact dg:certainty ?certainty .
-           OPTIONAL {{ ?fact dg:date ?d1 }} OPTIONAL {{ ?fact dg:startDate ?d2 }}
-           OPTIONAL {{ ?fact dg:asOf ?d3 }}
-           BIND(COALESCE(?d1, ?d2, ?d3) AS ?date)
+           {placed}
          }}
          GROUP BY ?fact
          ORDER BY DESC(?when) ?fact",
-        derived = derived()
+        derived = derived(),
+        placed = placed("date"),
     ))?;
     Ok(rows
         .iter()

@@ -171,7 +171,7 @@ pub(crate) fn hops_around(
            GRAPH ?g2 {{ ?fact ?role ?x . ?fact a ?class }} FILTER(?g2 != {derived}) {in_roles}
            FILTER(isIRI(?x))
            OPTIONAL {{ ?fact dg:certainty/dg:certaintyRank ?rank }}
-           OPTIONAL {{ ?fact dg:date|dg:startDate|dg:asOf ?when }}
+           {placed}
          }}",
         nodes = values("n", nodes.iter().copied()),
         derived = derived(),
@@ -179,6 +179,7 @@ pub(crate) fn hops_around(
         in_roles = roles.filter("role"),
         filter = filter.sparql(),
         limit = cap + 1,
+        placed = super::facts::placed("when"),
     ))?;
     let mut hops: BTreeMap<String, Hop> = BTreeMap::new();
     for row in &rows {
