@@ -184,7 +184,7 @@ fn the_triple_count_lands_within_two_percent_of_the_target() {
 /// refused, which shows the check ran.
 #[test]
 fn the_store_accepts_the_generated_graph_under_its_shapes() {
-    let (bytes, _) = generated(10_000, 3);
+    let (bytes, summary) = generated(10_000, 3);
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("generated.nq");
     std::fs::write(&good, &bytes).unwrap();
@@ -205,6 +205,8 @@ fn the_store_accepts_the_generated_graph_under_its_shapes() {
         "the store refused the generated graph: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let loaded = format!("{} triples into", summary.triples);
+    assert!(String::from_utf8_lossy(&output.stderr).contains(&loaded));
 
     let text = String::from_utf8(bytes).unwrap();
     let dropped = text
