@@ -743,8 +743,9 @@ impl<'w> Generator<'w> {
             while facts < 8 && self.draw.percent(55) {
                 facts += 1;
             }
-            for _ in 0..facts {
-                if self.full() {
+            for i in 0..facts {
+                // The first fact is written whatever the count: a source reports something.
+                if i > 0 && self.full() {
                     break;
                 }
                 self.fact(source, published)?;

@@ -252,7 +252,7 @@ fn a_few_hubs_take_part_in_most_facts() {
 }
 
 #[test]
-fn every_fact_node_has_one_source_one_certainty_and_a_quote() {
+fn every_fact_node_has_one_source_one_certainty_and_a_quote_and_every_source_a_fact() {
     let (bytes, summary) = generated(100_000, 9);
     let quads = quads(&bytes);
     let facts = facts(&quads);
@@ -268,6 +268,7 @@ fn every_fact_node_has_one_source_one_certainty_and_a_quote() {
     assert_eq!(sources.len() as u64, summary.sources);
     let mut counts: BTreeMap<&str, [usize; 3]> =
         facts.iter().map(|f| (f.as_str(), [0; 3])).collect();
+    let mut cited = BTreeSet::new();
     let certainty = format!("{DG}certainty");
     let quote = format!("{DG}quote");
     for quad in &quads {
@@ -282,6 +283,7 @@ fn every_fact_node_has_one_source_one_certainty_and_a_quote() {
                 sources.contains(source),
                 "{source} is not a dg:SourceDocument"
             );
+            cited.insert(source);
         } else if p == certainty {
             count[1] += 1;
             let level = object_iri(quad).expect("a certainty IRI");
@@ -298,6 +300,7 @@ fn every_fact_node_has_one_source_one_certainty_and_a_quote() {
         assert_eq!(certain, 1, "{fact}: {certain} dg:certainty");
         assert!(quoted >= 1, "{fact}: no dg:quote");
     }
+    assert_eq!(cited, sources, "a source document reports no fact");
 }
 
 /// The summary's pair is linked by its chain of fact nodes and by nothing shorter.
