@@ -2,9 +2,10 @@
 //! thing, and returns an error whose chain names the file, line and column at fault.
 
 use crate::config::{
-    Cli, Command, DumpArgs, EpochArgs, ImportArgs, ImportSource, InputArgs, LoadArgs, QueryArgs,
-    ServeArgs, StatsArgs, StoreArgs, UpdateArgs, ValidateArgs,
+    Cli, Command, DumpArgs, EpochArgs, GenerateArgs, ImportArgs, ImportSource, InputArgs, LoadArgs,
+    QueryArgs, ServeArgs, StatsArgs, StoreArgs, UpdateArgs, ValidateArgs,
 };
+use crate::generate::{GeneratedSummary, GeneratorConfig};
 use crate::rdf::{self, Target};
 use crate::search::{Indexed, SearchLocation, SearchService};
 use crate::seed;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportArgs {
             source: ImportSource::Epoch(args),
         }) => import_epoch(args),
+        Command::Generate(args) => generate(args),
     }
 }
 
@@ -276,6 +278,84 @@ fn import_epoch(args: EpochArgs) -> anyhow::Result<()> {
         crate::import::epoch::graphs().len()
     )?;
     writeln!(out, "credit: {}", crate::import::epoch::CREDIT)?;
+    Ok(())
+}
+
+/// Writes the synthetic benchmark graph to standard output or a file, and its summary to
+/// standard error. A file is written as `FILE.partial` and renamed once complete, so that a
+/// failed run never leaves a truncated graph under the name a benchmark would load.
+fn generate(args: GenerateArgs) -> anyhow::Result<()> {
+    let config = GeneratorConfig::new(args.triples, args.seed);
+    let started = Instant::now();
+    let summary = match &args.out {
+        None => {
+            let mut out = std::io::stdout().lock();
+            crate::generate::generate(&config, &mut out).context("writing to standard output")?
+        }
+        Some(path) => {
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = std::path::PathBuf::from(partial);
+            let file = std::fs::File::create(&partial)
+                .with_context(|| format!("{}: cannot create", partial.display()))?;
+            let written = |e| anyhow!("{}: {e}", partial.display());
+            let summary = if path.extension().is_some_and(|e| e == "gz") {
+                // The fastest level: the output is large and read once, by a loader.
+                let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+                let summary = crate::generate::generate(&config, &mut gz).map_err(written)?;
+                gz.finish().map_err(written)?;
+                summary
+            } else {
+                let mut file = file;
+                crate::generate::generate(&config, &mut file).map_err(written)?
+            };
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))?;
+            summary
+        }
+    };
+    print_summary(&summary, started.elapsed())?;
+    Ok(())
+}
+
+/// The summary, one item per line with the IRI first, for people and for scripts (`grep ^hub`).
+fn print_summary(summary: &GeneratedSummary, took: Duration) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    writeln!(
+        err,
+        "generated {} triples: {} organisations, {} facts, {} sources, {} models, in {:.2} s",
+        summary.triples,
+        summary.organisations,
+        summary.facts,
+        summary.sources,
+        summary.models,
+        took.as_secs_f64()
+    )?;
+    for hub in &summary.hubs {
+        writeln!(
+            err,
+            "hub\t<{}>\t{}\t{}",
+            hub.iri.as_str(),
+            hub.degree,
+            hub.label
+        )?;
+    }
+    let typical = &summary.typical;
+    writeln!(
+        err,
+        "typical\t<{}>\t{}\t{}",
+        typical.iri.as_str(),
+        typical.degree,
+        typical.label
+    )?;
+    if let Some(path) = &summary.path {
+        let chain: Vec<String> = path
+            .organisations
+            .iter()
+            .map(|o| format!("<{}>", o.as_str()))
+            .collect();
+        writeln!(err, "path\t{}\t{}", path.hops(), chain.join(" "))?;
+    }
     Ok(())
 }
 

@@ -38,6 +38,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Import a tabular source into its named graphs, replacing them, in one validated write.
     Import(ImportArgs),
+    /// Write a synthetic AI-industry graph of about --triples triples as N-Quads, in the graph
+    /// <https://w3id.org/dealgraph/graph/generated>, for benchmarks: the same --triples and
+    /// --seed give the same bytes on every machine. Opens no store.
+    Generate(GenerateArgs),
 }
 
 /// Where the store is and how it treats its input; shared by every command.
@@ -318,6 +322,19 @@ pub struct EpochArgs {
     /// The reviewed alias table of organisation names. Defaults to `aliases.tsv` beside DIR.
     #[arg(long, env = "DEALGRAPH_ALIASES")]
     pub aliases: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many triples to write; the output lands a few triples above it at most.
+    #[arg(long)]
+    pub triples: u64,
+    /// The seed of the random stream.
+    #[arg(long, default_value_t = crate::generate::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Write to this file instead of standard output; a name ending in `.gz` is gzipped.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 impl EpochArgs {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod examples;
 pub mod fetch;
+pub mod generate;
 pub mod guard;
 pub mod import;
 pub mod infer;
