@@ -443,6 +443,17 @@ impl Backend for Indexed {
         self.inner.named_graphs()
     }
 
+    fn quads_about(
+        &self,
+        subjects: &[NamedNode],
+    ) -> Result<Vec<oxigraph::model::Quad>, StoreError> {
+        self.inner.quads_about(subjects)
+    }
+
+    fn quads_naming(&self, object: &NamedNode) -> Result<Vec<oxigraph::model::Quad>, StoreError> {
+        self.inner.quads_naming(object)
+    }
+
     fn stats(&self, top: usize) -> Result<Stats, StoreError> {
         self.inner.stats(top)
     }

@@ -851,6 +851,26 @@ impl Backend for EmbeddedStore {
         Ok(self.store.is_empty()?)
     }
 
+    fn quads_about(&self, subjects: &[NamedNode]) -> Result<Vec<Quad>, StoreError> {
+        let mut quads = Vec::new();
+        for subject in subjects {
+            for quad in
+                self.store
+                    .quads_for_pattern(Some(subject.as_ref().into()), None, None, None)
+            {
+                quads.push(quad?);
+            }
+        }
+        Ok(quads)
+    }
+
+    fn quads_naming(&self, object: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        self.store
+            .quads_for_pattern(None, None, Some(object.as_ref().into()), None)
+            .map(|q| q.map_err(StoreError::from))
+            .collect()
+    }
+
     fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
         let mut graphs = Vec::new();
         for g in self.store.named_graphs() {

@@ -164,6 +164,40 @@ pub struct WriteOutcome {
     pub touched: Option<Vec<Quad>>,
 }
 
+/// Runs a SELECT binding `?s ?p ?o ?g` and returns its rows as quads (rows that are not quads
+/// are skipped).
+fn select_quads<B: Backend + ?Sized>(store: &B, query: &str) -> Result<Vec<Quad>, StoreError> {
+    let QueryResults::Solutions(solutions) = store.query(&QueryRequest {
+        query: query.to_owned(),
+        dataset: Dataset::default(),
+        cancel: CancellationToken::new(),
+    })?
+    else {
+        return Err(StoreError::Storage("a quad lookup is not a SELECT".into()));
+    };
+    let mut quads = Vec::new();
+    for solution in solutions {
+        let solution = solution?;
+        let subject = match solution.get("s") {
+            Some(oxigraph::model::Term::NamedNode(n)) => {
+                oxigraph::model::NamedOrBlankNode::from(n.clone())
+            }
+            Some(oxigraph::model::Term::BlankNode(b)) => b.clone().into(),
+            _ => continue,
+        };
+        let (
+            Some(oxigraph::model::Term::NamedNode(p)),
+            Some(o),
+            Some(oxigraph::model::Term::NamedNode(g)),
+        ) = (solution.get("p"), solution.get("o"), solution.get("g"))
+        else {
+            continue;
+        };
+        quads.push(Quad::new(subject, p.clone(), o.clone(), g.clone()));
+    }
+    Ok(quads)
+}
+
 /// Counts a user reads to see what the store holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -249,6 +283,32 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     ) -> Result<crate::search::SearchResults, StoreError> {
         let _ = request;
         Err(StoreError::Storage("this store has no search index".into()))
+    }
+
+    /// The quads, in every named graph, whose subject is one of `subjects`. The views read
+    /// entities and fact nodes through it: an index lookup per subject in the embedded store;
+    /// the default, for a remote engine, is one SELECT.
+    fn quads_about(&self, subjects: &[NamedNode]) -> Result<Vec<Quad>, StoreError> {
+        if subjects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values: String = subjects.iter().map(|s| format!(" {s}")).collect();
+        select_quads(
+            self,
+            &format!(
+                "SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{{values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            ),
+        )
+    }
+
+    /// The quads, in every named graph, whose object is `object`.
+    fn quads_naming(&self, object: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        select_quads(
+            self,
+            &format!(
+                "SELECT ?s ?p ?o ?g WHERE {{ BIND({object} AS ?o) GRAPH ?g {{ ?s ?p {object} }} }}"
+            ),
+        )
     }
 
     /// When the store was last written through dealgraph, if the backend keeps it (the

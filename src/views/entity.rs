@@ -1,9 +1,9 @@
 //! `entity/{id}`: one entity as a card: its names and types, its own attributes, the company
 //! relations derived from the facts, its latest figures, and every fact naming it in full.
 
-use super::facts::{Attribute, Fact, Roles, facts_naming, read_facts};
-use super::{Reader, Ref, ViewError, derived, iri_of, text_of, values};
-use oxigraph::model::{NamedNode, Term};
+use super::facts::{Attribute, Fact, Roles, facts_naming, placed_at, read_facts};
+use super::{DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, ViewError, iri_of, is_derived};
+use oxigraph::model::{NamedNode, Quad, Term};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -62,8 +62,6 @@ pub struct SourceCount {
     pub facts: usize,
 }
 
-const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
-const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
 const ALT_LABEL: &str = "http://www.w3.org/2004/02/skos/core#altLabel";
 const DESCRIPTIONS: &[&str] = &[
     "http://schema.org/description",
@@ -110,14 +108,15 @@ pub fn entity(reader: &Reader<'_>, request: &EntityRequest) -> Result<EntityView
 
 /// Names, types and attributes from the entity's own triples in the source graphs.
 fn own_triples(reader: &Reader<'_>, iri: &NamedNode) -> Result<EntityView, ViewError> {
-    let rows = reader.select(&format!(
-        "SELECT DISTINCT ?p ?o ?oLabel ?pLabel WHERE {{
-           GRAPH ?g {{ {iri} ?p ?o }} FILTER(?g != {})
-           OPTIONAL {{ ?o rdfs:label ?oLabel }}
-           OPTIONAL {{ ?p rdfs:label ?pLabel }}
-         }}",
-        derived()
-    ))?;
+    let quads = reader.about(iri.as_str())?;
+    let own: Vec<&Quad> = quads.iter().filter(|q| !is_derived(q)).collect();
+    reader.load(own.iter().flat_map(|q| {
+        let object = match &q.object {
+            Term::NamedNode(n) => Some(n.as_str()),
+            _ => None,
+        };
+        std::iter::once(q.predicate.as_str()).chain(object)
+    }))?;
     let mut view = EntityView {
         iri: iri.as_str().to_owned(),
         id: super::entity_id(iri.as_str()).map(str::to_owned),
@@ -135,29 +134,28 @@ fn own_triples(reader: &Reader<'_>, iri: &NamedNode) -> Result<EntityView, ViewE
         sources: Vec::new(),
     };
     let mut labels = Vec::new();
-    for row in &rows {
-        let (Some(p), Some(o)) = (iri_of(row.get("p")), row.get("o")) else {
-            continue;
-        };
-        let o_label = text_of(row.get("oLabel"));
-        match o {
-            Term::NamedNode(n) if p == RDF_TYPE => view.types.push(Ref::new(n.as_str(), o_label)),
+    for quad in own {
+        let p = quad.predicate.as_str();
+        match &quad.object {
+            Term::NamedNode(n) if p == RDF_TYPE => view
+                .types
+                .push(Ref::new(n.as_str(), reader.label(n.as_str())?.as_deref())),
             Term::Literal(l) if p == RDFS_LABEL => labels.push(l.value().to_owned()),
             Term::Literal(l) if p == ALT_LABEL => view.aliases.push(l.value().to_owned()),
             Term::Literal(l) if DESCRIPTIONS.contains(&p) && view.description.is_none() => {
                 view.description = Some(l.value().to_owned());
             }
             Term::Literal(l) => view.attributes.push(Attribute {
-                property: Ref::new(p, text_of(row.get("pLabel"))),
+                property: Ref::new(p, reader.label(p)?.as_deref()),
                 value: l.value().to_owned(),
                 datatype: Some(l.datatype().as_str().to_owned()),
                 entity: None,
             }),
             Term::NamedNode(n) => view.attributes.push(Attribute {
-                property: Ref::new(p, text_of(row.get("pLabel"))),
+                property: Ref::new(p, reader.label(p)?.as_deref()),
                 value: n.as_str().to_owned(),
                 datatype: None,
-                entity: Some(Ref::new(n.as_str(), o_label)),
+                entity: Some(Ref::new(n.as_str(), reader.label(n.as_str())?.as_deref())),
             }),
             _ => {}
         }
@@ -182,58 +180,66 @@ fn own_triples(reader: &Reader<'_>, iri: &NamedNode) -> Result<EntityView, ViewE
 }
 
 /// The company relations the inference layer derived, outgoing (their inverses are derived
-/// too, so "has investor" appears on the investee).
+/// too, so "has investor" appears on the investee): the entity's derived triples whose
+/// property has a derivation rule or is the inverse of one that has.
 fn relations(reader: &Reader<'_>, iri: &NamedNode) -> Result<Vec<Link>, ViewError> {
-    let rows = reader.select(&format!(
-        "SELECT DISTINCT ?p ?other ?pLabel ?otherLabel WHERE {{
-           {{ ?p dg:derivationRule ?rule }} UNION {{ ?q dg:derivationRule ?rule . ?q owl:inverseOf ?p }}
-           UNION {{ ?q dg:derivationRule ?rule . ?p owl:inverseOf ?q }}
-           {iri} ?p ?other .
-           FILTER(isIRI(?other) && ?other != {iri})
-           OPTIONAL {{ ?p rdfs:label ?pLabel }}
-           OPTIONAL {{ ?other rdfs:label ?otherLabel }}
-         }}"
-    ))?;
-    let mut links: BTreeMap<(String, String), Link> = BTreeMap::new();
-    for row in &rows {
-        let (Some(p), Some(other)) = (iri_of(row.get("p")), iri_of(row.get("other"))) else {
-            continue;
-        };
-        links
-            .entry((p.to_owned(), other.to_owned()))
-            .or_insert_with(|| Link {
-                property: Ref::new(p, text_of(row.get("pLabel"))),
-                entity: Ref::new(other, text_of(row.get("otherLabel"))),
-            });
-    }
-    Ok(links.into_values().collect())
+    let properties: std::collections::HashSet<String> = reader
+        .select(
+            "SELECT DISTINCT ?p WHERE {
+               { ?p dg:derivationRule ?rule } UNION { ?q dg:derivationRule ?rule . ?q owl:inverseOf ?p }
+               UNION { ?q dg:derivationRule ?rule . ?p owl:inverseOf ?q }
+             }",
+        )?
+        .iter()
+        .filter_map(|row| iri_of(row.get("p")).map(str::to_owned))
+        .collect();
+    let quads = reader.about(iri.as_str())?;
+    let mut pairs: Vec<(&str, &str)> = quads
+        .iter()
+        .filter(|q| properties.contains(q.predicate.as_str()))
+        .filter_map(|q| match &q.object {
+            Term::NamedNode(n) if n != iri => Some((q.predicate.as_str(), n.as_str())),
+            _ => None,
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    reader.load(pairs.iter().flat_map(|(p, o)| [*p, *o]))?;
+    pairs
+        .into_iter()
+        .map(|(p, o)| {
+            Ok(Link {
+                property: Ref::new(p, reader.label(p)?.as_deref()),
+                entity: Ref::new(o, reader.label(o)?.as_deref()),
+            })
+        })
+        .collect()
 }
 
-/// The facts, of those given, known by `as_of`: reported (or, without a report date, dated) on
-/// or before it, or not dated at all.
+/// The facts, of those given, known by `as_of`: reported (or, without a report date, placed
+/// in time) on or before it, or not dated at all.
 fn known_by(reader: &Reader<'_>, facts: &[String], as_of: &str) -> Result<Vec<String>, ViewError> {
-    if facts.is_empty() {
-        return Ok(Vec::new());
+    reader.load(facts.iter().map(String::as_str))?;
+    let mut kept = Vec::new();
+    for fact in facts {
+        let quads = reader.about(fact)?;
+        let reported = quads
+            .iter()
+            .filter(|q| q.predicate.as_str() == REPORT_DATE)
+            .filter_map(|q| match &q.object {
+                Term::Literal(l) => Some(l.value().to_owned()),
+                _ => None,
+            })
+            .min();
+        let known = reported.or_else(|| placed_at(&quads));
+        if known.is_none_or(|d| d.as_str() <= as_of) {
+            kept.push(fact.clone());
+        }
     }
-    let rows = reader.select(&format!(
-        "SELECT ?fact WHERE {{
-           {}
-           OPTIONAL {{ ?fact dg:reportDate ?reported }}
-           {}
-         }}
-         GROUP BY ?fact
-         HAVING (COALESCE(MIN(STR(?reported)), MIN(STR(?dated)), \"\") <= \"{as_of}\")",
-        values("fact", facts.iter().map(String::as_str)),
-        super::facts::placed("dated")
-    ))?;
-    let kept: std::collections::HashSet<&str> =
-        rows.iter().filter_map(|r| iri_of(r.get("fact"))).collect();
-    Ok(facts
-        .iter()
-        .filter(|f| kept.contains(f.as_str()))
-        .cloned()
-        .collect())
+    Ok(kept)
 }
+
+const REPORT_DATE: &str = "https://w3id.org/dealgraph/ontology#reportDate";
 
 /// The latest observation of each kind about the entity (or snapshot of a data centre), at
 /// `as_of` when given. A kind is the class with the source's kind of figure, what it counts,
@@ -244,49 +250,79 @@ fn figures(
     iri: &NamedNode,
     as_of: Option<&str>,
 ) -> Result<Vec<Fact>, ViewError> {
-    let until = as_of.map_or_else(String::new, |d| {
-        format!("FILTER(COALESCE(STR(?reported), STR(?when)) <= \"{d}\")")
-    });
-    let rows = reader.select(&format!(
-        "SELECT ?fact ?class ?when ?kind ?countOf ?period ?appliesTo WHERE {{
-           {{ ?fact dg:subject {iri} }} UNION {{ ?fact dg:dataCenter {iri} }}
-           GRAPH ?g {{ ?fact a ?class }} FILTER(?g != {derived})
-           {{ ?class rdfs:subClassOf* dg:Observation }} UNION {{ FILTER(?class = dg:DataCenterSnapshot) }}
-           ?fact dg:asOf|dg:date|dg:startDate ?when .
-           OPTIONAL {{ ?fact dg:reportDate ?reported }}
-           OPTIONAL {{ ?fact dg:figureKind ?kind }}
-           OPTIONAL {{ ?fact dg:countOf ?countOf }}
-           OPTIONAL {{ ?fact dg:period ?period }}
-           OPTIONAL {{ ?fact dg:appliesTo ?appliesTo }}
-           {until}
-         }}",
-        derived = derived()
-    ))?;
+    let figure_classes: std::collections::HashSet<String> = reader
+        .select(
+            "SELECT DISTINCT ?c WHERE { { ?c rdfs:subClassOf* dg:Observation } UNION { BIND(dg:DataCenterSnapshot AS ?c) } }",
+        )?
+        .iter()
+        .filter_map(|row| iri_of(row.get("c")).map(str::to_owned))
+        .collect();
+    let about = [format!("{DG}subject"), format!("{DG}dataCenter")];
+    let mut candidates: Vec<String> = reader
+        .naming(iri)?
+        .into_iter()
+        .filter(|q| !is_derived(q) && about.iter().any(|p| p == q.predicate.as_str()))
+        .filter_map(|q| match q.subject {
+            oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
+            _ => None,
+        })
+        .collect();
+    candidates.sort();
+    candidates.dedup();
+    reader.load(candidates.iter().map(String::as_str))?;
     // Per kind, the latest date and the facts at it (several sources may give the same date).
     let mut latest: BTreeMap<Vec<String>, (String, Vec<String>)> = BTreeMap::new();
-    for row in &rows {
-        let (Some(fact), Some(when)) = (iri_of(row.get("fact")), row.get("when")) else {
+    for fact in &candidates {
+        let quads = reader.about(fact)?;
+        let value = |name: &str| -> Option<String> {
+            let p = format!("{DG}{name}");
+            quads
+                .iter()
+                .filter(|q| q.predicate.as_str() == p && !is_derived(q))
+                .map(|q| match &q.object {
+                    Term::NamedNode(n) => n.as_str().to_owned(),
+                    Term::Literal(l) => l.value().to_owned(),
+                    other => other.to_string(),
+                })
+                .min()
+        };
+        let Some(class) = quads
+            .iter()
+            .filter(|q| q.predicate.as_str() == RDF_TYPE && !is_derived(q))
+            .find_map(|q| match &q.object {
+                Term::NamedNode(n) if figure_classes.contains(n.as_str()) => {
+                    Some(n.as_str().to_owned())
+                }
+                _ => None,
+            })
+        else {
             continue;
         };
-        let when = match when {
-            Term::Literal(l) => l.value().to_owned(),
-            _ => continue,
+        // An observation is placed by its as-of date first.
+        let Some(when) = value("asOf")
+            .or_else(|| value("date"))
+            .or_else(|| value("startDate"))
+        else {
+            continue;
         };
-        let key: Vec<String> = ["class", "kind", "countOf", "period", "appliesTo"]
-            .iter()
-            .map(|v| match row.get(*v) {
-                Some(Term::NamedNode(n)) => n.as_str().to_owned(),
-                Some(Term::Literal(l)) => l.value().to_owned(),
-                _ => String::new(),
-            })
+        let known = value("reportDate").unwrap_or_else(|| when.clone());
+        if as_of.is_some_and(|d| known.as_str() > d) {
+            continue;
+        }
+        let key: Vec<String> = std::iter::once(class)
+            .chain(
+                ["figureKind", "countOf", "period", "appliesTo"]
+                    .iter()
+                    .map(|name| value(name).unwrap_or_default()),
+            )
             .collect();
         let entry = latest
             .entry(key)
             .or_insert_with(|| (when.clone(), Vec::new()));
         if when > entry.0 {
-            *entry = (when, vec![fact.to_owned()]);
-        } else if when == entry.0 && !entry.1.iter().any(|f| f == fact) {
-            entry.1.push(fact.to_owned());
+            *entry = (when, vec![fact.clone()]);
+        } else if when == entry.0 && !entry.1.contains(fact) {
+            entry.1.push(fact.clone());
         }
     }
     let mut chosen: Vec<String> = latest.into_values().flat_map(|(_, facts)| facts).collect();

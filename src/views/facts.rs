@@ -1,9 +1,9 @@
 //! Fact nodes as the views show them: who takes part in which role, the amount, the dates, the
 //! certainty, the source and its quotes, read in two queries for any set of facts.
 
-use super::{DG, Reader, Ref, derived, iri_of, text_of, values};
+use super::{DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, best_label, iri_of, is_derived};
 use crate::store::StoreError;
-use oxigraph::model::{NamedNode, Term};
+use oxigraph::model::{NamedNode, Quad, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 
@@ -327,166 +327,176 @@ impl Roles {
     }
 }
 
-/// Reads the facts whole, in the order given; IRIs that are not fact nodes are skipped.
+/// Reads the facts whole, in the order given; IRIs that are not fact nodes (no certainty) are
+/// skipped. The facts, then their objects and predicates (for labels, amounts, certainties and
+/// sources), are each read in one lookup.
 pub(crate) fn read_facts(
     reader: &Reader<'_>,
     roles: &Roles,
     iris: &[String],
 ) -> Result<Vec<Fact>, StoreError> {
-    if iris.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = reader.select(&format!(
-        "SELECT ?fact ?graph ?p ?o ?oLabel ?pLabel WHERE {{
-           {}
-           GRAPH ?graph {{ ?fact ?p ?o }}
-           FILTER(?graph != {})
-           OPTIONAL {{ ?o rdfs:label ?oLabel }}
-           OPTIONAL {{ ?p rdfs:label ?pLabel }}
-         }}",
-        values("fact", iris.iter().map(String::as_str)),
-        derived()
-    ))?;
-    let wanted: HashSet<&str> = iris.iter().map(String::as_str).collect();
-    let mut facts: BTreeMap<String, Fact> = BTreeMap::new();
-    // (fact, property, object) seen, since several labels multiply rows.
-    let mut seen: HashSet<(String, String, Term)> = HashSet::new();
-    let mut details: Vec<String> = Vec::new();
-    let mut pending: Vec<(String, String, Option<String>, NamedNode)> = Vec::new();
-    for row in &rows {
-        let (Some(fact), Some(graph), Some(p), Some(o)) = (
-            iri_of(row.get("fact")),
-            iri_of(row.get("graph")),
-            iri_of(row.get("p")),
-            row.get("o"),
-        ) else {
-            continue;
-        };
-        if !seen.insert((fact.to_owned(), p.to_owned(), o.clone())) {
-            continue;
-        }
-        if !wanted.contains(fact) {
-            continue;
-        }
-        let entry = facts
-            .entry(fact.to_owned())
-            .or_insert_with(|| Fact::new(fact, graph));
-        let o_label = text_of(row.get("oLabel"));
-        let property = Ref::new(p, text_of(row.get("pLabel")));
-        let local = p.strip_prefix(DG);
-        match (o, local) {
-            (Term::NamedNode(n), _) if p == RDF_TYPE => {
-                entry.types.push(Ref::new(n.as_str(), o_label));
-            }
-            (Term::NamedNode(n), _) if roles.side(p).is_some() => {
-                entry.participants.push(Participant {
-                    side: roles.side(p).unwrap_or(Side::Other),
-                    role: property,
-                    entity: Ref::new(n.as_str(), o_label),
-                });
-            }
-            (Term::NamedNode(n), Some(name)) if RELATED.contains(&name) => {
-                entry.related.push(RelatedFact {
-                    property,
-                    fact: Ref::new(n.as_str(), o_label),
-                });
-            }
-            (Term::NamedNode(n), _) => {
-                // Certainty, status, source, amounts: read with their details below.
-                details.push(n.as_str().to_owned());
-                pending.push((
-                    fact.to_owned(),
-                    p.to_owned(),
-                    o_label.map(str::to_owned),
-                    n.clone(),
-                ));
-            }
-            (Term::Literal(l), Some(name)) => {
-                let value = Some(l.value().to_owned());
-                match name {
-                    "date" => entry.date = value,
-                    "startDate" => entry.start_date = value,
-                    "endDate" => entry.end_date = value,
-                    "asOf" => entry.as_of = value,
-                    "reportDate" => entry.report_date = value,
-                    "duration" => entry.duration = value,
-                    "timeExpression" => entry.time_expression = value,
-                    "quantity" => entry.quantity = value,
-                    "hedge" => entry.hedge = value,
-                    "quote" => entry.quotes.push(l.value().to_owned()),
-                    _ => entry.attributes.push(literal(property, l)),
-                }
-            }
-            (Term::Literal(l), None) if p == RDFS_LABEL => entry.label = l.value().to_owned(),
-            (Term::Literal(l), None) => entry.attributes.push(literal(property, l)),
-            _ => {}
-        }
-    }
-    let details = read_details(reader, &details)?;
-    for (fact, p, o_label, node) in pending {
-        let Some(entry) = facts.get_mut(fact.as_str()) else {
-            continue;
-        };
-        let d = details.get(node.as_str());
-        let property = Ref::new(&p, None);
-        match p.strip_prefix(DG) {
-            Some("certainty") => {
-                entry.certainty = Some(CertaintyRef {
-                    iri: node.as_str().to_owned(),
-                    label: o_label.unwrap_or_else(|| super::fallback_label(node.as_str())),
-                    rank: d
-                        .and_then(|d| d.first("certaintyRank"))
-                        .and_then(|r| r.parse().ok()),
-                })
-            }
-            Some("status") => entry.status = Some(Ref::new(node.as_str(), o_label.as_deref())),
-            _ if p == PROV_DERIVED => {
-                entry.source = Some(Source {
-                    iri: node.as_str().to_owned(),
-                    label: o_label.unwrap_or_else(|| super::fallback_label(node.as_str())),
-                    part_of: d.and_then(|d| d.reference("isPartOf")),
-                    publisher: d.and_then(|d| d.reference("publisher")),
-                    published: d.and_then(|d| d.first("datePublished").map(str::to_owned)),
-                    links: d.map(|d| d.all("seeAlso")).unwrap_or_default(),
-                })
-            }
-            _ if d.is_some_and(|d| d.first("value").is_some() || d.first("currency").is_some()) => {
-                let d = d.expect("checked above");
-                let amount = Amount {
-                    property: Some(property),
-                    value: d.first("value").map(str::to_owned),
-                    currency: d.first("currency").map(str::to_owned),
-                    label: o_label,
-                    approximate: d.first("isApproximate") == Some("true"),
-                    lower_bound: d.first("isLowerBound") == Some("true"),
-                    cumulative: d.first("isCumulative") == Some("true"),
-                };
-                if p == format!("{DG}amount") && entry.amount.is_none() {
-                    entry.amount = Some(amount);
-                } else {
-                    entry.other_amounts.push(amount);
-                }
-            }
-            _ => entry.attributes.push(Attribute {
-                property,
-                value: node.as_str().to_owned(),
-                datatype: None,
-                entity: Some(Ref::new(node.as_str(), o_label.as_deref())),
-            }),
-        }
-    }
-    let mut out = Vec::with_capacity(facts.len());
+    reader.load(iris.iter().map(String::as_str))?;
+    let mut related: Vec<String> = Vec::new();
     for iri in iris {
-        if let Some(mut fact) = facts.remove(iri.as_str()) {
-            finish(&mut fact);
-            out.push(fact);
+        for quad in reader.about(iri)?.iter().filter(|q| !is_derived(q)) {
+            related.push(quad.predicate.as_str().to_owned());
+            if let Term::NamedNode(o) = &quad.object {
+                related.push(o.as_str().to_owned());
+            }
         }
+    }
+    reader.load(related.iter().map(String::as_str))?;
+    let mut out = Vec::with_capacity(iris.len());
+    for iri in iris {
+        let quads = reader.about(iri)?;
+        if !quads
+            .iter()
+            .any(|q| q.predicate.as_str() == CERTAINTY && !is_derived(q))
+        {
+            continue;
+        }
+        let mut fact = read_fact(reader, roles, iri, &quads)?;
+        finish(&mut fact);
+        out.push(fact);
     }
     Ok(out)
 }
 
-const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
-const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+const CERTAINTY: &str = "https://w3id.org/dealgraph/ontology#certainty";
+
+/// One fact from its quads; the nodes it points at are already read.
+fn read_fact(
+    reader: &Reader<'_>,
+    roles: &Roles,
+    iri: &str,
+    quads: &[Quad],
+) -> Result<Fact, StoreError> {
+    let graph = quads
+        .iter()
+        .find(|q| !is_derived(q))
+        .map(|q| q.graph_name.to_string())
+        .unwrap_or_default();
+    let graph = graph
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned();
+    let mut fact = Fact::new(iri, &graph);
+    if let Some(label) = best_label(quads) {
+        fact.label = label;
+    }
+    let mut seen: HashSet<(&str, &Term)> = HashSet::new();
+    for quad in quads.iter().filter(|q| !is_derived(q)) {
+        let p = quad.predicate.as_str();
+        if !seen.insert((p, &quad.object)) {
+            continue;
+        }
+        let property = Ref::new(p, reader.label(p)?.as_deref());
+        let local = p.strip_prefix(DG);
+        match (&quad.object, local) {
+            (Term::NamedNode(n), _) if p == RDF_TYPE => {
+                fact.types
+                    .push(Ref::new(n.as_str(), reader.label(n.as_str())?.as_deref()));
+            }
+            (Term::NamedNode(n), _) if roles.side(p).is_some() => {
+                fact.participants.push(Participant {
+                    side: roles.side(p).unwrap_or(Side::Other),
+                    role: property,
+                    entity: Ref::new(n.as_str(), reader.label(n.as_str())?.as_deref()),
+                });
+            }
+            (Term::NamedNode(n), Some(name)) if RELATED.contains(&name) => {
+                fact.related.push(RelatedFact {
+                    property,
+                    fact: Ref::new(n.as_str(), reader.label(n.as_str())?.as_deref()),
+                });
+            }
+            (Term::NamedNode(n), _) => node_value(reader, &mut fact, p, property, n)?,
+            (Term::Literal(l), Some(name)) => {
+                let value = Some(l.value().to_owned());
+                match name {
+                    "date" => fact.date = value,
+                    "startDate" => fact.start_date = value,
+                    "endDate" => fact.end_date = value,
+                    "asOf" => fact.as_of = value,
+                    "reportDate" => fact.report_date = value,
+                    "duration" => fact.duration = value,
+                    "timeExpression" => fact.time_expression = value,
+                    "quantity" => fact.quantity = value,
+                    "hedge" => fact.hedge = value,
+                    "quote" => fact.quotes.push(l.value().to_owned()),
+                    _ => fact.attributes.push(literal(property, l)),
+                }
+            }
+            (Term::Literal(_), None) if p == RDFS_LABEL => {}
+            (Term::Literal(l), None) => fact.attributes.push(literal(property, l)),
+            _ => {}
+        }
+    }
+    Ok(fact)
+}
+
+/// A fact's IRI value that is not a participant nor a fact: its certainty, status, source, an
+/// amount, or anything else as an attribute.
+fn node_value(
+    reader: &Reader<'_>,
+    fact: &mut Fact,
+    p: &str,
+    property: Ref,
+    node: &NamedNode,
+) -> Result<(), StoreError> {
+    let quads = reader.about(node.as_str())?;
+    let d = Details::of(&quads);
+    let label = best_label(&quads);
+    match p.strip_prefix(DG) {
+        Some("certainty") => {
+            fact.certainty = Some(CertaintyRef {
+                iri: node.as_str().to_owned(),
+                label: label.unwrap_or_else(|| super::fallback_label(node.as_str())),
+                rank: d.first("certaintyRank").and_then(|r| r.parse().ok()),
+            })
+        }
+        Some("status") => fact.status = Some(Ref::new(node.as_str(), label.as_deref())),
+        _ if p == PROV_DERIVED => {
+            let reference = |name: &str| -> Result<Option<Ref>, StoreError> {
+                d.first(name)
+                    .map(|iri| Ok(Ref::new(iri, reader.label(iri)?.as_deref())))
+                    .transpose()
+            };
+            fact.source = Some(Source {
+                iri: node.as_str().to_owned(),
+                label: label.unwrap_or_else(|| super::fallback_label(node.as_str())),
+                part_of: reference("isPartOf")?,
+                publisher: reference("publisher")?,
+                published: d.first("datePublished").map(str::to_owned),
+                links: d.all("seeAlso"),
+            })
+        }
+        _ if d.first("value").is_some() || d.first("currency").is_some() => {
+            let amount = Amount {
+                property: Some(property),
+                value: d.first("value").map(str::to_owned),
+                currency: d.first("currency").map(str::to_owned),
+                label,
+                approximate: d.first("isApproximate") == Some("true"),
+                lower_bound: d.first("isLowerBound") == Some("true"),
+                cumulative: d.first("isCumulative") == Some("true"),
+            };
+            if p == format!("{DG}amount") && fact.amount.is_none() {
+                fact.amount = Some(amount);
+            } else {
+                fact.other_amounts.push(amount);
+            }
+        }
+        _ => fact.attributes.push(Attribute {
+            property,
+            value: node.as_str().to_owned(),
+            datatype: None,
+            entity: Some(Ref::new(node.as_str(), label.as_deref())),
+        }),
+    }
+    Ok(())
+}
+
 const PROV_DERIVED: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
 
 fn literal(property: Ref, l: &oxigraph::model::Literal) -> Attribute {
@@ -525,79 +535,59 @@ fn finish(fact: &mut Fact) {
         .or_else(|| fact.as_of.clone());
 }
 
-/// The few properties of amounts, certainties and sources that a fact shows.
+/// The few properties of amounts, certainties and sources that a fact shows, by local name.
 #[derive(Default)]
 struct Details {
-    values: Vec<(String, String, Option<String>)>,
+    values: Vec<(String, String)>,
 }
 
 impl Details {
+    fn of(quads: &[Quad]) -> Self {
+        const WANTED: &[&str] = &[
+            "value",
+            "currency",
+            "isApproximate",
+            "isLowerBound",
+            "isCumulative",
+            "certaintyRank",
+            "seeAlso",
+            "isPartOf",
+            "publisher",
+            "datePublished",
+        ];
+        let mut values = Vec::new();
+        for quad in quads {
+            let p = quad.predicate.as_str();
+            let name = p.rsplit(['#', '/']).next().unwrap_or(p);
+            if !WANTED.contains(&name) {
+                continue;
+            }
+            let value = match &quad.object {
+                Term::NamedNode(n) => n.as_str().to_owned(),
+                Term::Literal(l) => l.value().to_owned(),
+                _ => continue,
+            };
+            values.push((name.to_owned(), value));
+        }
+        values.sort();
+        values.dedup();
+        Self { values }
+    }
+
     fn first(&self, name: &str) -> Option<&str> {
         self.values
             .iter()
-            .find(|(p, _, _)| p == name)
-            .map(|(_, v, _)| v.as_str())
+            .find(|(p, _)| p == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn all(&self, name: &str) -> Vec<String> {
-        let mut all: Vec<String> = self
-            .values
-            .iter()
-            .filter(|(p, _, _)| p == name)
-            .map(|(_, v, _)| v.clone())
-            .collect();
-        all.sort();
-        all.dedup();
-        all
-    }
-
-    fn reference(&self, name: &str) -> Option<Ref> {
         self.values
             .iter()
-            .find(|(p, _, _)| p == name)
-            .map(|(_, v, label)| Ref::new(v, label.as_deref()))
+            .filter(|(p, _)| p == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
-}
-
-fn read_details(
-    reader: &Reader<'_>,
-    nodes: &[String],
-) -> Result<BTreeMap<String, Details>, StoreError> {
-    let mut unique: Vec<&str> = nodes.iter().map(String::as_str).collect();
-    unique.sort_unstable();
-    unique.dedup();
-    let mut details: BTreeMap<String, Details> = BTreeMap::new();
-    if unique.is_empty() {
-        return Ok(details);
-    }
-    let rows = reader.select(&format!(
-        "SELECT ?x ?p ?v ?vLabel WHERE {{
-           {}
-           VALUES ?p {{ dg:value dg:currency dg:isApproximate dg:isLowerBound dg:isCumulative
-                       dg:certaintyRank rdfs:seeAlso dcterms:isPartOf schema:publisher
-                       schema:datePublished }}
-           ?x ?p ?v
-           OPTIONAL {{ ?v rdfs:label ?vLabel }}
-         }}",
-        values("x", unique.iter().copied())
-    ))?;
-    for row in rows {
-        let (Some(x), Some(p)) = (iri_of(row.get("x")), iri_of(row.get("p"))) else {
-            continue;
-        };
-        let value = match row.get("v") {
-            Some(Term::NamedNode(n)) => n.as_str().to_owned(),
-            Some(Term::Literal(l)) => l.value().to_owned(),
-            _ => continue,
-        };
-        let name = p.rsplit(['#', '/']).next().unwrap_or(p).to_owned();
-        details.entry(x.to_owned()).or_default().values.push((
-            name,
-            value,
-            text_of(row.get("vLabel")).map(str::to_owned),
-        ));
-    }
-    Ok(details)
 }
 
 /// The SPARQL that binds `?{var}` to the date a `?fact` is placed at: its date, else its start,
@@ -616,23 +606,52 @@ pub(crate) fn facts_naming(
     reader: &Reader<'_>,
     entity: &NamedNode,
 ) -> Result<Vec<(String, Option<String>)>, StoreError> {
-    let rows = reader.select(&format!(
-        "SELECT ?fact (MAX(STR(?date)) AS ?when) WHERE {{
-           GRAPH ?g {{ ?fact ?link {entity} }}
-           FILTER(?g != {derived} && ?link NOT IN (dg:certainty, dg:status, rdf:type, dg:countOf))
-           ?fact dg:certainty ?certainty .
-           {placed}
-         }}
-         GROUP BY ?fact
-         ORDER BY DESC(?when) ?fact",
-        derived = derived(),
-        placed = placed("date"),
-    ))?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
-            let fact = iri_of(row.get("fact"))?;
-            Some((fact.to_owned(), text_of(row.get("when")).map(str::to_owned)))
+    const NOT_LINKS: &[&str] = &[
+        "https://w3id.org/dealgraph/ontology#certainty",
+        "https://w3id.org/dealgraph/ontology#status",
+        "https://w3id.org/dealgraph/ontology#countOf",
+        RDF_TYPE,
+    ];
+    let mut candidates: Vec<String> = reader
+        .naming(entity)?
+        .into_iter()
+        .filter(|q| !is_derived(q) && !NOT_LINKS.contains(&q.predicate.as_str()))
+        .filter_map(|q| match q.subject {
+            oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
+            _ => None,
         })
-        .collect())
+        .collect();
+    candidates.sort();
+    candidates.dedup();
+    reader.load(candidates.iter().map(String::as_str))?;
+    let mut facts = Vec::new();
+    for fact in candidates {
+        let quads = reader.about(&fact)?;
+        if quads
+            .iter()
+            .any(|q| q.predicate.as_str() == CERTAINTY && !is_derived(q))
+        {
+            let when = placed_at(&quads);
+            facts.push((fact, when));
+        }
+    }
+    // Newest first (undated last), then by IRI.
+    facts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(facts)
+}
+
+/// The date a fact is placed at, from its quads: its date, else its start, else its as-of
+/// date (the latest, should a source give two).
+pub(crate) fn placed_at(quads: &[Quad]) -> Option<String> {
+    ["date", "startDate", "asOf"].iter().find_map(|name| {
+        let p = format!("{DG}{name}");
+        quads
+            .iter()
+            .filter(|q| q.predicate.as_str() == p && !is_derived(q))
+            .filter_map(|q| match &q.object {
+                Term::Literal(l) => Some(l.value().to_owned()),
+                _ => None,
+            })
+            .max()
+    })
 }

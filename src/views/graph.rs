@@ -5,9 +5,10 @@
 //! [`super::facts::links`]): an investment is an edge from investor to investee carrying the
 //! fact's amount, date and certainty; a funding round with three investors is three edges.
 
+use super::facts::placed_at;
 use super::facts::{Amount, CertaintyRef, Fact, Roles, Side, links, read_facts};
-use super::{DG, Reader, Ref, ViewError, derived, iri_of, text_of, values, within};
-use oxigraph::model::{NamedNode, Term};
+use super::{DG, RDF_TYPE, Reader, Ref, ViewError, best_label, iri_of, is_derived, values, within};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -149,7 +150,7 @@ impl Hop {
 }
 
 /// The facts naming any of `nodes` as a participant that pass the filter, with their
-/// participants; `true` when more than `cap` facts were found and the rest left out.
+/// participants; `true` when more than `cap` facts name them and the rest were left out.
 pub(crate) fn hops_around(
     reader: &Reader<'_>,
     roles: &Roles,
@@ -157,80 +158,97 @@ pub(crate) fn hops_around(
     filter: &FactFilter,
     cap: usize,
 ) -> Result<(Vec<Hop>, bool), ViewError> {
-    if nodes.is_empty() {
-        return Ok((Vec::new(), false));
-    }
-    let rows = reader.select(&format!(
-        "SELECT ?fact ?class ?role ?x ?when ?rank WHERE {{
-           {{ SELECT DISTINCT ?fact WHERE {{
-               {nodes}
-               GRAPH ?g {{ ?fact ?r ?n }} FILTER(?g != {derived}) {in_roles_r}
-               ?fact dg:certainty ?certainty .
-               {filter}
-             }} LIMIT {limit} }}
-           GRAPH ?g2 {{ ?fact ?role ?x . ?fact a ?class }} FILTER(?g2 != {derived}) {in_roles}
-           FILTER(isIRI(?x))
-           OPTIONAL {{ ?fact dg:certainty/dg:certaintyRank ?rank }}
-           {placed}
-         }}",
-        nodes = values("n", nodes.iter().copied()),
-        derived = derived(),
-        in_roles_r = roles.filter("r"),
-        in_roles = roles.filter("role"),
-        filter = filter.sparql(),
-        limit = cap + 1,
-        placed = super::facts::placed("when"),
-    ))?;
-    let mut hops: BTreeMap<String, Hop> = BTreeMap::new();
-    for row in &rows {
-        let (Some(fact), Some(class), Some(role), Some(x)) = (
-            iri_of(row.get("fact")),
-            iri_of(row.get("class")),
-            iri_of(row.get("role")),
-            iri_of(row.get("x")),
-        ) else {
-            continue;
-        };
-        let hop = hops.entry(fact.to_owned()).or_insert_with(|| Hop {
-            fact: fact.to_owned(),
-            class: class.strip_prefix(DG).unwrap_or(class).to_owned(),
-            ends: Vec::new(),
-            when: None,
-            rank: None,
-        });
-        let end = (
-            role.strip_prefix(DG).unwrap_or(role).to_owned(),
-            roles.side(role).unwrap_or(Side::Other),
-            x.to_owned(),
-        );
-        if !hop.ends.contains(&end) {
-            hop.ends.push(end);
-        }
-        if let Some(when) = text_of(row.get("when")) {
-            if hop.when.as_deref().is_none_or(|w| when > w) {
-                hop.when = Some(when.to_owned());
+    let mut candidates: BTreeSet<String> = BTreeSet::new();
+    for node in nodes {
+        for quad in reader.naming(&NamedNode::new_unchecked(*node))? {
+            if is_derived(&quad) || roles.side(quad.predicate.as_str()).is_none() {
+                continue;
+            }
+            if let NamedOrBlankNode::NamedNode(fact) = quad.subject {
+                candidates.insert(fact.into_string());
             }
         }
-        if let Some(Term::Literal(rank)) = row.get("rank") {
-            hop.rank = rank.value().parse().ok();
+    }
+    let truncated = candidates.len() > cap;
+    let candidates: Vec<String> = candidates.into_iter().take(cap).collect();
+    reader.load(candidates.iter().map(String::as_str))?;
+    let mut hops = Vec::new();
+    for fact in candidates {
+        let quads = reader.about(&fact)?;
+        let Some(certainty) = quads.iter().find_map(|q| match &q.object {
+            Term::NamedNode(c) if q.predicate.as_str() == CERTAINTY && !is_derived(q) => Some(c),
+            _ => None,
+        }) else {
+            continue;
+        };
+        if !filter.certainty.is_empty() && !filter.certainty.contains(certainty) {
+            continue;
         }
+        // Types include the derived superclasses, so a filter on a class takes its subclasses.
+        if !filter.relations.is_empty()
+            && !quads.iter().any(|q| {
+                q.predicate.as_str() == RDF_TYPE
+                    && matches!(&q.object, Term::NamedNode(c) if filter.relations.contains(c))
+            })
+        {
+            continue;
+        }
+        let when = placed_at(&quads);
+        if filter.dated()
+            && !when
+                .as_deref()
+                .is_some_and(|w| within(w, filter.since.as_deref(), filter.until.as_deref()))
+        {
+            continue;
+        }
+        let class = quads
+            .iter()
+            .filter(|q| q.predicate.as_str() == RDF_TYPE && !is_derived(q))
+            .filter_map(|q| match &q.object {
+                Term::NamedNode(c) => Some(c.as_str()),
+                _ => None,
+            })
+            .min()
+            .unwrap_or("Fact");
+        let mut ends: Vec<(String, Side, String)> = quads
+            .iter()
+            .filter(|q| !is_derived(q))
+            .filter_map(|q| {
+                let side = roles.side(q.predicate.as_str())?;
+                let Term::NamedNode(x) = &q.object else {
+                    return None;
+                };
+                let role = q.predicate.as_str();
+                Some((
+                    role.strip_prefix(DG).unwrap_or(role).to_owned(),
+                    side,
+                    x.as_str().to_owned(),
+                ))
+            })
+            .collect();
+        ends.sort();
+        ends.dedup();
+        let rank = reader
+            .about(certainty.as_str())?
+            .iter()
+            .find(|q| q.predicate.as_str() == CERTAINTY_RANK)
+            .and_then(|q| match &q.object {
+                Term::Literal(l) => l.value().parse().ok(),
+                _ => None,
+            });
+        hops.push(Hop {
+            fact,
+            class: class.strip_prefix(DG).unwrap_or(class).to_owned(),
+            ends,
+            when,
+            rank,
+        });
     }
-    let truncated = hops.len() > cap;
-    let mut hops: Vec<Hop> = hops
-        .into_values()
-        .filter(|h| {
-            !filter.dated()
-                || h.when
-                    .as_deref()
-                    .is_some_and(|w| within(w, filter.since.as_deref(), filter.until.as_deref()))
-        })
-        .collect();
-    for hop in &mut hops {
-        hop.ends.sort();
-    }
-    hops.truncate(cap);
     Ok((hops, truncated))
 }
+
+const CERTAINTY: &str = "https://w3id.org/dealgraph/ontology#certainty";
+const CERTAINTY_RANK: &str = "https://w3id.org/dealgraph/ontology#certaintyRank";
 
 #[derive(Debug, Clone)]
 pub struct GraphRequest {
@@ -437,70 +455,56 @@ pub(crate) fn describe_nodes(
     order: &[String],
     depth_of: &BTreeMap<String, u8>,
 ) -> Result<Vec<Node>, ViewError> {
-    if order.is_empty() {
-        return Ok(Vec::new());
-    }
-    let block = values("n", order.iter().map(String::as_str));
-    let mut labels: HashMap<String, String> = HashMap::new();
-    let mut types: HashMap<String, Vec<Ref>> = HashMap::new();
-    for row in reader.select(&format!(
-        "SELECT ?n ?label ?type ?typeLabel WHERE {{
-           {block}
-           {{ ?n rdfs:label ?label }}
-           UNION {{ GRAPH ?g {{ ?n a ?type }} FILTER(?g != {}) OPTIONAL {{ ?type rdfs:label ?typeLabel }} }}
-         }}",
-        derived()
-    ))? {
-        let Some(n) = iri_of(row.get("n")) else {
-            continue;
-        };
-        if let Some(label) = text_of(row.get("label")) {
-            // The shortest of several labels, as on the entity card.
-            let slot = labels.entry(n.to_owned()).or_insert_with(|| label.to_owned());
-            if (label.len(), label) < (slot.len(), slot.as_str()) {
-                *slot = label.to_owned();
+    reader.load(order.iter().map(String::as_str))?;
+    let mut type_iris: Vec<String> = Vec::new();
+    for iri in order {
+        for quad in reader.about(iri)?.iter() {
+            if quad.predicate.as_str() == RDF_TYPE && !is_derived(quad) {
+                type_iris.push(quad.object.to_string().trim_matches(['<', '>']).to_owned());
             }
         }
-        if let Some(t) = iri_of(row.get("type")) {
-            types
-                .entry(n.to_owned())
-                .or_default()
-                .push(Ref::new(t, text_of(row.get("typeLabel"))));
-        }
     }
-    let mut sizes: HashMap<String, usize> = HashMap::new();
-    for row in reader.select(&format!(
-        "SELECT ?n (COUNT(DISTINCT ?fact) AS ?facts) WHERE {{
-           {block}
-           ?fact ?role ?n . ?fact dg:certainty ?c .
-           FILTER(?role NOT IN (dg:certainty, dg:status, rdf:type, dg:countOf))
-         }} GROUP BY ?n"
-    ))? {
-        if let (Some(n), Some(count)) = (iri_of(row.get("n")), text_of(row.get("facts"))) {
-            sizes.insert(n.to_owned(), count.parse().unwrap_or(0));
-        }
-    }
-    Ok(order
-        .iter()
-        .map(|iri| {
-            let kind = types.get(iri).and_then(|ts| {
-                MAIN_TYPES
-                    .iter()
-                    .find_map(|m| ts.iter().find(|t| t.iri.strip_prefix(DG) == Some(m)))
-                    .or_else(|| ts.iter().min())
-                    .cloned()
-            });
-            Node {
-                id: super::entity_id(iri).map(str::to_owned),
-                label: labels
-                    .get(iri)
-                    .cloned()
-                    .unwrap_or_else(|| super::fallback_label(iri)),
-                iri: iri.clone(),
-                kind,
-                facts: sizes.get(iri).copied().unwrap_or(0),
-                depth: depth_of.get(iri).copied().unwrap_or(0),
+    reader.load(type_iris.iter().map(String::as_str))?;
+    let mut nodes = Vec::with_capacity(order.len());
+    for iri in order {
+        let quads = reader.about(iri)?;
+        let mut types = Vec::new();
+        for quad in quads.iter().filter(|q| !is_derived(q)) {
+            if let (RDF_TYPE, Term::NamedNode(t)) = (quad.predicate.as_str(), &quad.object) {
+                types.push(Ref::new(t.as_str(), reader.label(t.as_str())?.as_deref()));
             }
-        })
-        .collect())
+        }
+        let kind = MAIN_TYPES
+            .iter()
+            .find_map(|m| types.iter().find(|t| t.iri.strip_prefix(DG) == Some(m)))
+            .or_else(|| types.iter().min())
+            .cloned();
+        nodes.push(Node {
+            id: super::entity_id(iri).map(str::to_owned),
+            label: best_label(&quads).unwrap_or_else(|| super::fallback_label(iri)),
+            iri: iri.clone(),
+            kind,
+            facts: facts_count(reader, iri)?,
+            depth: depth_of.get(iri).copied().unwrap_or(0),
+        });
+    }
+    Ok(nodes)
+}
+
+/// How many nodes point at the entity in the source graphs, other than through a certainty,
+/// status, type or count: the facts it takes part in, for a node's size.
+fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
+    const NOT_LINKS: &[&str] = &[
+        CERTAINTY,
+        "https://w3id.org/dealgraph/ontology#status",
+        "https://w3id.org/dealgraph/ontology#countOf",
+        RDF_TYPE,
+    ];
+    let subjects: std::collections::HashSet<NamedOrBlankNode> = reader
+        .naming(&NamedNode::new_unchecked(iri))?
+        .into_iter()
+        .filter(|q| !is_derived(q) && !NOT_LINKS.contains(&q.predicate.as_str()))
+        .map(|q| q.subject)
+        .collect();
+    Ok(subjects.len())
 }

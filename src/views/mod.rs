@@ -29,9 +29,12 @@ pub use stats::{StatsView, stats};
 pub use timeline::{TimelineView, timeline};
 
 use crate::store::{Backend, Dataset, NAMESPACE, QueryRequest, StoreError};
-use oxigraph::model::{NamedNode, Term};
+use oxigraph::model::{NamedNode, Quad, Term};
 use oxigraph::sparql::{CancellationToken, QueryResults, QuerySolution};
 use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Why a view could not be given.
 #[derive(Debug, thiserror::Error)]
@@ -111,12 +114,15 @@ fn fallback_label(iri: &str) -> String {
         .to_owned()
 }
 
-/// Runs the views' queries for one request, all under one cancellation token (the request's
-/// deadline).
-#[derive(Clone)]
+/// Reads the store for one request's views, all under one cancellation token (the request's
+/// deadline). Entities and fact nodes are read whole through [`Backend::quads_about`] and kept
+/// for the rest of the request, so a view that meets a node twice reads it once; the vocabulary
+/// and aggregates are SPARQL SELECTs.
 pub struct Reader<'a> {
     store: &'a dyn Backend,
     cancel: CancellationToken,
+    /// The quads about each node read so far, by subject IRI.
+    about: RefCell<HashMap<String, Rc<Vec<Quad>>>>,
 }
 
 impl std::fmt::Debug for Reader<'_> {
@@ -127,11 +133,84 @@ impl std::fmt::Debug for Reader<'_> {
 
 impl<'a> Reader<'a> {
     pub fn new(store: &'a dyn Backend, cancel: CancellationToken) -> Self {
-        Self { store, cancel }
+        Self {
+            store,
+            cancel,
+            about: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        if self.cancel.is_cancelled() {
+            Err(StoreError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Reads the quads about every node not read yet, in one lookup.
+    pub(crate) fn load<'i>(
+        &self,
+        nodes: impl IntoIterator<Item = &'i str>,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        let missing: Vec<NamedNode> = {
+            let about = self.about.borrow();
+            let mut missing: Vec<NamedNode> = nodes
+                .into_iter()
+                .filter(|n| !about.contains_key(*n))
+                .filter_map(|n| NamedNode::new(n).ok())
+                .collect();
+            missing.sort();
+            missing.dedup();
+            missing
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let quads = self.store.quads_about(&missing)?;
+        let mut grouped: HashMap<String, Vec<Quad>> = missing
+            .iter()
+            .map(|n| (n.as_str().to_owned(), Vec::new()))
+            .collect();
+        for quad in quads {
+            if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &quad.subject {
+                if let Some(list) = grouped.get_mut(s.as_str()) {
+                    list.push(quad);
+                }
+            }
+        }
+        let mut about = self.about.borrow_mut();
+        for (node, quads) in grouped {
+            about.insert(node, Rc::new(quads));
+        }
+        Ok(())
+    }
+
+    /// The quads about a node (every graph, the derived one included), read if need be.
+    pub(crate) fn about(&self, node: &str) -> Result<Rc<Vec<Quad>>, StoreError> {
+        if let Some(quads) = self.about.borrow().get(node) {
+            return Ok(Rc::clone(quads));
+        }
+        self.load([node])?;
+        Ok(self.about.borrow().get(node).cloned().unwrap_or_default())
+    }
+
+    /// The quads whose object is the node, in every graph.
+    pub(crate) fn naming(&self, node: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        self.check()?;
+        self.store.quads_naming(node)
+    }
+
+    /// The node's best label: the shortest of its `rdfs:label`s, else its `skos:prefLabel`.
+    pub(crate) fn label(&self, node: &str) -> Result<Option<String>, StoreError> {
+        let quads = self.about(node)?;
+        Ok(best_label(&quads))
     }
 
     /// Runs a SELECT (the prefixes are added) over the union of all graphs.
     pub(crate) fn select(&self, query: &str) -> Result<Vec<QuerySolution>, StoreError> {
+        self.check()?;
         let results = self.store.query(&QueryRequest {
             query: format!("{PREFIXES}{query}"),
             dataset: Dataset::default(),
@@ -145,23 +224,20 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Runs an ASK.
-    pub(crate) fn ask(&self, query: &str) -> Result<bool, StoreError> {
+    /// Whether any triple names the IRI as subject or object.
+    pub(crate) fn exists(&self, iri: &NamedNode) -> Result<bool, StoreError> {
+        if !self.about(iri.as_str())?.is_empty() {
+            return Ok(true);
+        }
+        self.check()?;
         match self.store.query(&QueryRequest {
-            query: format!("{PREFIXES}{query}"),
+            query: format!("ASK {{ ?s ?p {iri} }}"),
             dataset: Dataset::default(),
             cancel: self.cancel.clone(),
         })? {
             QueryResults::Boolean(b) => Ok(b),
             _ => Err(StoreError::Storage("a view's query is not an ASK".into())),
         }
-    }
-
-    /// Whether any triple names the IRI as subject or object.
-    pub(crate) fn exists(&self, iri: &NamedNode) -> Result<bool, StoreError> {
-        self.ask(&format!(
-            "ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }}"
-        ))
     }
 
     /// The entity must be in the graph, or the view is a 404 naming it.
@@ -176,6 +252,34 @@ impl<'a> Reader<'a> {
         }
     }
 }
+
+pub(crate) const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+pub(crate) const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
+pub(crate) const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+
+/// The shortest `rdfs:label` (then the first in order), else the `skos:prefLabel`.
+pub(crate) fn best_label(quads: &[Quad]) -> Option<String> {
+    let pick = |predicate: &str| {
+        quads
+            .iter()
+            .filter(|q| q.predicate.as_str() == predicate)
+            .filter_map(|q| match &q.object {
+                Term::Literal(l) => Some(l.value()),
+                _ => None,
+            })
+            .min_by(|a, b| (a.len(), *a).cmp(&(b.len(), *b)))
+            .map(str::to_owned)
+    };
+    pick(RDFS_LABEL).or_else(|| pick(SKOS_PREF_LABEL))
+}
+
+/// Whether a quad is in the derived graph.
+pub(crate) fn is_derived(quad: &Quad) -> bool {
+    matches!(&quad.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_str() == DERIVED)
+}
+
+/// The derived graph, which views leave out when they read what sources say.
+pub(crate) const DERIVED: &str = "https://w3id.org/dealgraph/graph/derived";
 
 /// The derived graph's IRI, which views leave out when they read what sources say.
 pub(crate) fn derived() -> String {
