@@ -450,8 +450,12 @@ impl Backend for Indexed {
         self.inner.quads_about(subjects)
     }
 
-    fn quads_naming(&self, object: &NamedNode) -> Result<Vec<oxigraph::model::Quad>, StoreError> {
-        self.inner.quads_naming(object)
+    fn quads_naming(
+        &self,
+        object: &NamedNode,
+        limit: usize,
+    ) -> Result<Vec<oxigraph::model::Quad>, StoreError> {
+        self.inner.quads_naming(object, limit)
     }
 
     fn stats(&self, top: usize) -> Result<Stats, StoreError> {

@@ -864,9 +864,10 @@ impl Backend for EmbeddedStore {
         Ok(quads)
     }
 
-    fn quads_naming(&self, object: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+    fn quads_naming(&self, object: &NamedNode, limit: usize) -> Result<Vec<Quad>, StoreError> {
         self.store
             .quads_for_pattern(None, None, Some(object.as_ref().into()), None)
+            .take(limit)
             .map(|q| q.map_err(StoreError::from))
             .collect()
     }

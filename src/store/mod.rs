@@ -301,12 +301,18 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         )
     }
 
-    /// The quads, in every named graph, whose object is `object`.
-    fn quads_naming(&self, object: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+    /// The quads, in every named graph, whose object is `object`, at most `limit` of them
+    /// (a hub is named by many: views that only need some stop early).
+    fn quads_naming(&self, object: &NamedNode, limit: usize) -> Result<Vec<Quad>, StoreError> {
+        let limit = if limit == usize::MAX {
+            String::new()
+        } else {
+            format!(" LIMIT {limit}")
+        };
         select_quads(
             self,
             &format!(
-                "SELECT ?s ?p ?o ?g WHERE {{ BIND({object} AS ?o) GRAPH ?g {{ ?s ?p {object} }} }}"
+                "SELECT ?s ?p ?o ?g WHERE {{ BIND({object} AS ?o) GRAPH ?g {{ ?s ?p {object} }} }}{limit}"
             ),
         )
     }

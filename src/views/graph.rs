@@ -15,8 +15,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const DEFAULT_NODES: usize = 150;
 pub const MAX_NODES: usize = 2_000;
 pub const MAX_DEPTH: u8 = 3;
-/// Most fact nodes read around one hop's frontier; past it the view is cut and says so.
+/// Most fact nodes read around one node; past it the view is cut and says so.
 const MAX_FACTS_PER_HOP: usize = 5_000;
+/// Facts read at a time around one node.
+const CHUNK: usize = 64;
 
 /// Which facts a walk follows.
 #[derive(Debug, Clone, Default)]
@@ -150,7 +152,8 @@ impl Hop {
 }
 
 /// The facts naming any of `nodes` as a participant that pass the filter, with their
-/// participants; `true` when more than `cap` facts name them and the rest were left out.
+/// participants; `true` when more than `cap` facts name them and the rest were left out. Each
+/// node gives at most its share of `cap`, so one hub does not crowd out the rest.
 pub(crate) fn hops_around(
     reader: &Reader<'_>,
     roles: &Roles,
@@ -158,23 +161,58 @@ pub(crate) fn hops_around(
     filter: &FactFilter,
     cap: usize,
 ) -> Result<(Vec<Hop>, bool), ViewError> {
+    let share = (cap / nodes.len().max(1)).max(MIN_SHARE);
     let mut candidates: BTreeSet<String> = BTreeSet::new();
+    let mut truncated = false;
     for node in nodes {
-        for quad in reader.naming(&NamedNode::new_unchecked(*node))? {
-            if is_derived(&quad) || roles.side(quad.predicate.as_str()).is_none() {
-                continue;
-            }
-            if let NamedOrBlankNode::NamedNode(fact) = quad.subject {
-                candidates.insert(fact.into_string());
-            }
-        }
+        let (facts, cut) = facts_of(reader, roles, node, share)?;
+        truncated |= cut;
+        candidates.extend(facts);
     }
-    let truncated = candidates.len() > cap;
-    let candidates: Vec<String> = candidates.into_iter().take(cap).collect();
+    let candidates: Vec<String> = candidates.into_iter().collect();
+    Ok((hops_of(reader, roles, &candidates, filter)?, truncated))
+}
+
+/// The fewest facts a node of a wide frontier is followed through.
+const MIN_SHARE: usize = 50;
+
+/// The fact nodes naming `node` in a role, at most `cap` (`true` when there were more).
+pub(crate) fn facts_of(
+    reader: &Reader<'_>,
+    roles: &Roles,
+    node: &str,
+    cap: usize,
+) -> Result<(Vec<String>, bool), ViewError> {
+    // Each fact names a participant once in its source graph and once more through dg:party in
+    // the derived graph: reading a few times `cap` quads finds `cap` facts.
+    let quads = reader.naming_at_most(&NamedNode::new_unchecked(node), cap.saturating_mul(4))?;
+    let read_all = quads.len() < cap.saturating_mul(4);
+    let mut facts: Vec<String> = quads
+        .into_iter()
+        .filter(|q| !is_derived(q) && roles.side(q.predicate.as_str()).is_some())
+        .filter_map(|q| match q.subject {
+            NamedOrBlankNode::NamedNode(fact) => Some(fact.into_string()),
+            _ => None,
+        })
+        .collect();
+    facts.sort_unstable();
+    facts.dedup();
+    let truncated = facts.len() > cap || !read_all;
+    facts.truncate(cap);
+    Ok((facts, truncated))
+}
+
+/// The given facts that pass the filter, as hops.
+pub(crate) fn hops_of(
+    reader: &Reader<'_>,
+    roles: &Roles,
+    candidates: &[String],
+    filter: &FactFilter,
+) -> Result<Vec<Hop>, ViewError> {
     reader.load(candidates.iter().map(String::as_str))?;
     let mut hops = Vec::new();
     for fact in candidates {
-        let quads = reader.about(&fact)?;
+        let quads = reader.about(fact)?;
         let Some(certainty) = quads.iter().find_map(|q| match &q.object {
             Term::NamedNode(c) if q.predicate.as_str() == CERTAINTY && !is_derived(q) => Some(c),
             _ => None,
@@ -237,14 +275,14 @@ pub(crate) fn hops_around(
                 _ => None,
             });
         hops.push(Hop {
-            fact,
+            fact: fact.clone(),
             class: class.strip_prefix(DG).unwrap_or(class).to_owned(),
             ends,
             when,
             rank,
         });
     }
-    Ok((hops, truncated))
+    Ok(hops)
 }
 
 const CERTAINTY: &str = "https://w3id.org/dealgraph/ontology#certainty";
@@ -270,7 +308,7 @@ pub struct Node {
     /// Its main class (AI lab, cloud provider, data centre...).
     #[serde(rename = "type")]
     pub kind: Option<Ref>,
-    /// How many facts name it in the whole graph: a size for drawing it.
+    /// How many facts name it in the whole graph, counted up to 1,000: a size for drawing it.
     pub facts: usize,
     /// Hops from the focus.
     pub depth: u8,
@@ -321,49 +359,62 @@ pub fn graph(reader: &Reader<'_>, request: &GraphRequest) -> Result<GraphView, V
     let mut pairs: BTreeMap<String, Vec<(String, String, &'static str)>> = BTreeMap::new();
     let mut truncated = false;
     let mut frontier = vec![focus.to_owned()];
-    for depth in 1..=request.depth {
-        let nodes: Vec<&str> = frontier.iter().map(String::as_str).collect();
-        let (mut hops, cut) =
-            hops_around(reader, &roles, &nodes, &request.filter, MAX_FACTS_PER_HOP)?;
-        truncated |= cut;
-        // The most certain and newest relationships first, so a cut keeps what matters most.
-        hops.sort_by(|a, b| {
-            (b.rank, b.when.as_deref(), a.fact.as_str()).cmp(&(
-                a.rank,
-                a.when.as_deref(),
-                b.fact.as_str(),
-            ))
-        });
-        let in_frontier: BTreeSet<&str> = frontier.iter().map(String::as_str).collect();
+    let mut full = false;
+    'walk: for depth in 1..=request.depth {
+        let in_frontier: BTreeSet<String> = frontier.iter().cloned().collect();
         let mut next = Vec::new();
-        for hop in &hops {
-            for (from, to, verb) in hop.links() {
-                // A relationship of the frontier, or between nodes already drawn. A co-investor
-                // in the same round is reached through the investee, a hop further.
-                let touches = in_frontier.contains(from) || in_frontier.contains(to);
-                let drawn = depth_of.contains_key(from) && depth_of.contains_key(to);
-                if !(touches || drawn) {
-                    continue;
-                }
-                let mut ok = true;
-                for end in [from, to] {
-                    if !depth_of.contains_key(end) {
-                        if depth_of.len() >= request.limit {
-                            truncated = true;
-                            ok = false;
-                        } else {
-                            depth_of.insert(end.to_owned(), depth);
-                            order.push(end.to_owned());
-                            next.push(end.to_owned());
+        for node in &frontier {
+            let (facts, cut) = facts_of(reader, &roles, node, MAX_FACTS_PER_HOP)?;
+            truncated |= cut;
+            // Read in chunks, so that once the view is full nothing more is read.
+            for chunk in facts.chunks(CHUNK) {
+                let mut hops = hops_of(reader, &roles, chunk, &request.filter)?;
+                // The most certain and newest relationships first, so a cut keeps what matters.
+                hops.sort_by(|a, b| {
+                    (b.rank, b.when.as_deref(), a.fact.as_str()).cmp(&(
+                        a.rank,
+                        a.when.as_deref(),
+                        b.fact.as_str(),
+                    ))
+                });
+                for hop in &hops {
+                    for (from, to, verb) in hop.links() {
+                        // A relationship of the frontier, or between nodes already drawn. A
+                        // co-investor in the same round is reached through the investee, a hop
+                        // further.
+                        let touches = in_frontier.contains(from) || in_frontier.contains(to);
+                        let drawn = depth_of.contains_key(from) && depth_of.contains_key(to);
+                        if !(touches || drawn) {
+                            continue;
+                        }
+                        let mut ok = true;
+                        for end in [from, to] {
+                            if !depth_of.contains_key(end) {
+                                if depth_of.len() >= request.limit {
+                                    truncated = true;
+                                    full = true;
+                                    ok = false;
+                                } else {
+                                    depth_of.insert(end.to_owned(), depth);
+                                    order.push(end.to_owned());
+                                    next.push(end.to_owned());
+                                }
+                            }
+                        }
+                        if ok {
+                            pairs.entry(hop.fact.clone()).or_default().push((
+                                from.to_owned(),
+                                to.to_owned(),
+                                verb,
+                            ));
                         }
                     }
                 }
-                if ok {
-                    pairs.entry(hop.fact.clone()).or_default().push((
-                        from.to_owned(),
-                        to.to_owned(),
-                        verb,
-                    ));
+                if full {
+                    // No room for another node: the facts not read yet could only add edges
+                    // between drawn nodes, and reading a hub's thousands for them is not worth
+                    // the wait; the view says it was cut.
+                    break 'walk;
                 }
             }
         }
@@ -492,7 +543,8 @@ pub(crate) fn describe_nodes(
 }
 
 /// How many nodes point at the entity in the source graphs, other than through a certainty,
-/// status, type or count: the facts it takes part in, for a node's size.
+/// status, type or count: the facts it takes part in, for a node's size, counted up to about
+/// [`MAX_COUNTED`] (a hub's exact count would cost more than the rest of the view).
 fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
     const NOT_LINKS: &[&str] = &[
         CERTAINTY,
@@ -501,10 +553,13 @@ fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
         RDF_TYPE,
     ];
     let subjects: std::collections::HashSet<NamedOrBlankNode> = reader
-        .naming(&NamedNode::new_unchecked(iri))?
+        .naming_at_most(&NamedNode::new_unchecked(iri), MAX_COUNTED * 2)?
         .into_iter()
         .filter(|q| !is_derived(q) && !NOT_LINKS.contains(&q.predicate.as_str()))
         .map(|q| q.subject)
         .collect();
-    Ok(subjects.len())
+    Ok(subjects.len().min(MAX_COUNTED))
 }
+
+/// The largest fact count a node's size shows.
+pub const MAX_COUNTED: usize = 1_000;

@@ -198,8 +198,17 @@ impl<'a> Reader<'a> {
 
     /// The quads whose object is the node, in every graph.
     pub(crate) fn naming(&self, node: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        self.naming_at_most(node, usize::MAX)
+    }
+
+    /// At most `limit` of the quads whose object is the node.
+    pub(crate) fn naming_at_most(
+        &self,
+        node: &NamedNode,
+        limit: usize,
+    ) -> Result<Vec<Quad>, StoreError> {
         self.check()?;
-        self.store.quads_naming(node)
+        self.store.quads_naming(node, limit)
     }
 
     /// The node's best label: the shortest of its `rdfs:label`s, else its `skos:prefLabel`.

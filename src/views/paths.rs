@@ -18,8 +18,9 @@ pub const DEFAULT_PATHS: usize = 5;
 pub const MAX_PATHS: usize = 50;
 /// Facts shown per step; the step says how many there are in all.
 const FACTS_PER_STEP: usize = 5;
-/// Most fact nodes read around one side's frontier at one hop.
-const MAX_FACTS_PER_HOP: usize = 20_000;
+/// Most fact nodes read around one side's frontier at one hop, shared among its nodes: past it
+/// a hub is followed through some of its facts only, and the answer says it was cut.
+const MAX_FACTS_PER_HOP: usize = 2_000;
 
 #[derive(Debug, Clone)]
 pub struct PathsRequest {
