@@ -120,6 +120,21 @@ fn views(c: &mut Criterion) {
     group.bench_function("conflicts typical", |b| {
         b.iter(|| black_box(views::conflicts(&reader, &typical).expect("conflicts")))
     });
+    group.bench_function("stats (no write since the last count)", |b| {
+        let cache = views::stats::StatsCache::default();
+        b.iter(|| black_box(views::stats(store.as_ref(), &reader, &cache).expect("stats")))
+    });
+    group.finish();
+
+    // Counting everything: what the first `/api/stats` after a write pays.
+    let mut group = c.benchmark_group("views");
+    group.sample_size(10);
+    group.bench_function("stats (counted)", |b| {
+        b.iter(|| {
+            let cache = views::stats::StatsCache::default();
+            black_box(views::stats(store.as_ref(), &reader, &cache).expect("stats"))
+        })
+    });
     group.finish();
 
     let mut group = c.benchmark_group("search");

@@ -416,6 +416,16 @@ fn bad_parameters_get_a_json_error_naming_them() {
 fn a_write_is_seen_by_the_views_at_once() {
     let server = TestServer::start();
     let before = get(&server, "/api/entity/cohere");
+    let investments = |stats: &Value| {
+        stats["relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["label"] == "Investment")
+            .map_or(0, |c| c["count"].as_u64().unwrap())
+    };
+    // Counted now and kept until the next write.
+    let stats_before = get(&server, "/api/stats");
     let update = r#"PREFIX dg: <https://w3id.org/dealgraph/ontology#>
 PREFIX dgr: <https://w3id.org/dealgraph/id/>
 PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
@@ -453,6 +463,11 @@ INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/test> {
     );
     let stats = get(&server, "/api/stats");
     assert!(stats["last_write"].as_str().is_some());
+    assert_eq!(investments(&stats), investments(&stats_before) + 1);
+    assert_eq!(
+        stats["triples"].as_u64().unwrap(),
+        common::count_triples(&server)
+    );
 }
 
 #[test]

@@ -469,4 +469,8 @@ impl Backend for Indexed {
     fn last_write(&self) -> Option<std::time::SystemTime> {
         self.index.last_write()
     }
+
+    fn generation(&self) -> Option<u64> {
+        Some(self.index.writes())
+    }
 }

@@ -225,6 +225,8 @@ pub struct SearchIndex {
     /// When the store was last written through dealgraph, as milliseconds since the Unix
     /// epoch (0: not known). Kept in each commit's payload, so it outlives a restart.
     last_write_ms: AtomicU64,
+    /// Writes since the index was opened.
+    writes: AtomicU64,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -287,6 +289,7 @@ impl SearchIndex {
             rebuild_reason: Mutex::new(reason),
             rebuilds: AtomicU64::new(0),
             last_write_ms: AtomicU64::new(last_write_ms),
+            writes: AtomicU64::new(0),
         })
     }
 
@@ -307,6 +310,12 @@ impl SearchIndex {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         self.last_write_ms.store(now, Ordering::Relaxed);
+        self.writes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Writes noted since the index was opened.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
     }
 
     /// When the store was last written through dealgraph, if known.

@@ -519,8 +519,11 @@ async fn stats(
     RawQuery(query): RawQuery,
 ) -> Result<Json<views::StatsView>, ApiError> {
     let _: StatsParams = params(query)?;
-    let store = state.store.clone();
-    run_view(&state, move |reader| views::stats(store.as_ref(), reader)).await
+    let (store, cache) = (state.store.clone(), Arc::clone(&state.stats_cache));
+    run_view(&state, move |reader| {
+        views::stats(store.as_ref(), reader, &cache)
+    })
+    .await
 }
 
 /// The header of an export that says whether the view was cut at its `limit`.

@@ -87,12 +87,15 @@ pub struct AppState {
     pub store: Arc<dyn Backend>,
     pub config: Arc<ServerConfig>,
     query_slots: Arc<Semaphore>,
+    /// `/api/stats` until the next write.
+    stats_cache: Arc<crate::views::stats::StatsCache>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Backend>, config: ServerConfig) -> Self {
         Self {
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries.max(1))),
+            stats_cache: Arc::default(),
             store,
             config: Arc::new(config),
         }

@@ -322,4 +322,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn last_write(&self) -> Option<std::time::SystemTime> {
         None
     }
+
+    /// A number that changes with every write through dealgraph, if the backend counts them
+    /// (the [`crate::search::Indexed`] decorator does): what is computed from the whole store
+    /// may be kept until it changes. `None` where writes can bypass dealgraph.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
 }

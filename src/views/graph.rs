@@ -364,58 +364,73 @@ pub fn graph(reader: &Reader<'_>, request: &GraphRequest) -> Result<GraphView, V
         let in_frontier: BTreeSet<String> = frontier.iter().cloned().collect();
         let mut next = Vec::new();
         for node in &frontier {
-            let (facts, cut) = facts_of(reader, &roles, node, MAX_FACTS_PER_HOP)?;
-            truncated |= cut;
-            // Read in chunks, so that once the view is full nothing more is read.
-            for chunk in facts.chunks(CHUNK) {
-                let mut hops = hops_of(reader, &roles, chunk, &request.filter)?;
-                // The most certain and newest relationships first, so a cut keeps what matters.
-                hops.sort_by(|a, b| {
-                    (b.rank, b.when.as_deref(), a.fact.as_str()).cmp(&(
-                        a.rank,
-                        a.when.as_deref(),
-                        b.fact.as_str(),
-                    ))
-                });
-                for hop in &hops {
-                    for (from, to, verb) in hop.links() {
-                        // A relationship of the frontier, or between nodes already drawn. A
-                        // co-investor in the same round is reached through the investee, a hop
-                        // further.
-                        let touches = in_frontier.contains(from) || in_frontier.contains(to);
-                        let drawn = depth_of.contains_key(from) && depth_of.contains_key(to);
-                        if !(touches || drawn) {
-                            continue;
-                        }
-                        let mut ok = true;
-                        for end in [from, to] {
-                            if !depth_of.contains_key(end) {
-                                if depth_of.len() >= request.limit {
-                                    truncated = true;
-                                    full = true;
-                                    ok = false;
-                                } else {
-                                    depth_of.insert(end.to_owned(), depth);
-                                    order.push(end.to_owned());
-                                    next.push(end.to_owned());
+            // A hub is named by thousands of facts, of which the view may only have room for a
+            // few: read a few first, and four times more while there is room.
+            let mut done: BTreeSet<String> = BTreeSet::new();
+            let mut want = CHUNK * 4;
+            loop {
+                let (facts, cut) = facts_of(reader, &roles, node, want)?;
+                let facts: Vec<String> = facts.into_iter().filter(|f| !done.contains(f)).collect();
+                done.extend(facts.iter().cloned());
+                // Read in chunks, so that once the view is full nothing more is read.
+                for chunk in facts.chunks(CHUNK) {
+                    let mut hops = hops_of(reader, &roles, chunk, &request.filter)?;
+                    // The most certain and newest relationships first, so a cut keeps what matters.
+                    hops.sort_by(|a, b| {
+                        (b.rank, b.when.as_deref(), a.fact.as_str()).cmp(&(
+                            a.rank,
+                            a.when.as_deref(),
+                            b.fact.as_str(),
+                        ))
+                    });
+                    for hop in &hops {
+                        for (from, to, verb) in hop.links() {
+                            // A relationship of the frontier, or between nodes already drawn. A
+                            // co-investor in the same round is reached through the investee, a hop
+                            // further.
+                            let touches = in_frontier.contains(from) || in_frontier.contains(to);
+                            let drawn = depth_of.contains_key(from) && depth_of.contains_key(to);
+                            if !(touches || drawn) {
+                                continue;
+                            }
+                            let mut ok = true;
+                            for end in [from, to] {
+                                if !depth_of.contains_key(end) {
+                                    if depth_of.len() >= request.limit {
+                                        truncated = true;
+                                        full = true;
+                                        ok = false;
+                                    } else {
+                                        depth_of.insert(end.to_owned(), depth);
+                                        order.push(end.to_owned());
+                                        next.push(end.to_owned());
+                                    }
                                 }
                             }
-                        }
-                        if ok {
-                            pairs.entry(hop.fact.clone()).or_default().push((
-                                from.to_owned(),
-                                to.to_owned(),
-                                verb,
-                            ));
+                            if ok {
+                                pairs.entry(hop.fact.clone()).or_default().push((
+                                    from.to_owned(),
+                                    to.to_owned(),
+                                    verb,
+                                ));
+                            }
                         }
                     }
+                    if full {
+                        // No room for another node: the facts not read yet could only add edges
+                        // between drawn nodes, and reading a hub's thousands for them is not worth
+                        // the wait; the view says it was cut.
+                        break 'walk;
+                    }
                 }
-                if full {
-                    // No room for another node: the facts not read yet could only add edges
-                    // between drawn nodes, and reading a hub's thousands for them is not worth
-                    // the wait; the view says it was cut.
-                    break 'walk;
+                if !cut {
+                    break;
                 }
+                if want >= MAX_FACTS_PER_HOP {
+                    truncated = true;
+                    break;
+                }
+                want = (want * 4).min(MAX_FACTS_PER_HOP);
             }
         }
         if next.is_empty() {

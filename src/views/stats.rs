@@ -38,7 +38,38 @@ pub struct StatsView {
     pub last_write: Option<String>,
 }
 
-pub fn stats(store: &dyn Backend, reader: &Reader<'_>) -> Result<StatsView, ViewError> {
+/// The last statistics computed, with the store's generation they were computed at: counting a
+/// million triples takes about a second, and nothing changes them but a write.
+#[derive(Debug, Default)]
+pub struct StatsCache {
+    last: std::sync::Mutex<Option<(u64, StatsView)>>,
+}
+
+/// The statistics, from the cache when no write happened since they were computed (only for a
+/// backend that counts its writes, [`Backend::generation`]).
+pub fn stats(
+    store: &dyn Backend,
+    reader: &Reader<'_>,
+    cache: &StatsCache,
+) -> Result<StatsView, ViewError> {
+    let generation = store.generation();
+    if let (Some(now), Ok(last)) = (generation, cache.last.lock()) {
+        if let Some((at, view)) = last.as_ref() {
+            if *at == now {
+                return Ok(view.clone());
+            }
+        }
+    }
+    let view = compute(store, reader)?;
+    if let (Some(at), Ok(mut last)) = (generation, cache.last.lock()) {
+        // Stamped with the generation read before counting: a write during the count makes the
+        // next request count again.
+        *last = Some((at, view.clone()));
+    }
+    Ok(view)
+}
+
+fn compute(store: &dyn Backend, reader: &Reader<'_>) -> Result<StatsView, ViewError> {
     let raw = store.stats(usize::MAX)?;
     let labelled = |iri: &str| Ref::new(iri, None);
     let counts = |query: &str| -> Result<Vec<Count>, ViewError> {
