@@ -1,13 +1,18 @@
-// The UI's entry point: the header's search box and the routes.
+// The UI's entry point: the header's search box and the routes. The home, entity and paths views
+// are small and part of the first bundle.
 
 import "./style.css";
 import { entityPath } from "./format";
 import { navigate, route, setNotFound, start } from "./router";
 import { Autocomplete } from "./search";
+import { entityView } from "./views/entity";
 import { homeView } from "./views/home";
 import { notFoundView } from "./views/notfound";
+import { pathsView } from "./views/paths";
 
 route("/", async () => homeView);
+route("/entity/:id", async () => entityView);
+route("/paths", async () => pathsView, "paths");
 setNotFound(notFoundView);
 
 const search = document.getElementById("search") as HTMLInputElement;
