@@ -1,5 +1,6 @@
 // The UI's entry point: the header's search box and the routes. The home, entity and paths views
-// are small and part of the first bundle.
+// are small and part of the first bundle; the network (cytoscape) and the workbench (YASQE/YASR)
+// are loaded when first opened.
 
 import "./style.css";
 import { entityPath } from "./format";
@@ -12,6 +13,7 @@ import { pathsView } from "./views/paths";
 
 route("/", async () => homeView);
 route("/entity/:id", async () => entityView);
+route("/network", async () => (await import("./views/network")).networkView, "network");
 route("/paths", async () => pathsView, "paths");
 setNotFound(notFoundView);
 
