@@ -189,7 +189,7 @@ export function createGraph(container: HTMLElement, elements: ElementDefinition[
 }
 
 /** The legend for what is drawn now: node types, kinds of edge, and the line styles of certainty. */
-export function legend(cy: Core): HTMLElement {
+export function legend(cy: Core, options: { facts?: boolean } = { facts: true }): HTMLElement {
   const types = new Map<string, number>();
   cy.nodes().forEach((n) => {
     if (!n.hasClass("literal")) types.set(n.data("type"), (types.get(n.data("type")) ?? 0) + 1);
@@ -216,14 +216,18 @@ export function legend(cy: Core): HTMLElement {
           [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => h("li", null, swatch(edgeColour(kind), "line"), ` ${kind} (${n})`)),
         )
       : null,
-    h(
-      "ul",
-      { class: "plain", "aria-label": "Certainty" },
-      h("li", null, swatch("#374151", "line"), " stated, announced"),
-      h("li", null, swatch("#374151", "line", "dashed"), ` ${CERTAINTIES.filter((c) => c.rank > 1 && c.rank < 5).map((c) => c.label).join(", ")}`),
-      h("li", null, swatch("#374151", "line", "dotted"), " speculative"),
-      h("li", null, swatch("#e11d48", "line"), " path between the chosen entities"),
-    ),
-    h("p", { class: "muted small" }, "Node size: how many facts name it. Double ring: expanded. Zoom in for edge labels."),
+    options.facts === false
+      ? null
+      : h(
+          "ul",
+          { class: "plain", "aria-label": "Certainty" },
+          h("li", null, swatch("#374151", "line"), " stated, announced"),
+          h("li", null, swatch("#374151", "line", "dashed"), ` ${CERTAINTIES.filter((c) => c.rank > 1 && c.rank < 5).map((c) => c.label).join(", ")}`),
+          h("li", null, swatch("#374151", "line", "dotted"), " speculative"),
+          h("li", null, swatch("#e11d48", "line"), " path between the chosen entities"),
+        ),
+    options.facts === false
+      ? h("p", { class: "muted small" }, "Zoom in for edge labels.")
+      : h("p", { class: "muted small" }, "Node size: how many facts name it. Double ring: expanded. Zoom in for edge labels."),
   );
 }

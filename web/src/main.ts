@@ -15,6 +15,7 @@ route("/", async () => homeView);
 route("/entity/:id", async () => entityView);
 route("/network", async () => (await import("./views/network")).networkView, "network");
 route("/paths", async () => pathsView, "paths");
+route("/workbench", async () => (await import("./views/workbench")).workbenchView, "workbench");
 setNotFound(notFoundView);
 
 const search = document.getElementById("search") as HTMLInputElement;
