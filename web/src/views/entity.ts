@@ -78,8 +78,12 @@ export async function entityView(ctx: RouteContext): Promise<void> {
         ].map(([anchor, text]) => h("li", null, h("a", { href: `#${anchor}` }, text))),
       ),
     ),
-    summary(entity),
-    section("figures", "Figures", entity.figures.length ? figuresTable(entity.figures) : h("p", { class: "muted" }, "No figures recorded.")),
+    h(
+      "div",
+      { class: "overview" },
+      summary(entity),
+      section("figures", "Figures", entity.figures.length ? figuresTable(entity.figures) : h("p", { class: "muted" }, "No figures recorded.")),
+    ),
     section(
       "deals",
       "Deals and relationships",
@@ -315,7 +319,6 @@ function factTable(facts: Fact[], selfIri: string, name: string): HTMLElement {
     const row = h(
       "tr",
       { "data-kind": kindOf(f), "data-certainty": f.certainty?.label ?? "", "data-fact": f.id ?? "" },
-      h("td", null, kindOf(f)),
       h("td", { class: "what" }, factDetails(f)),
       h("td", null, counterparties(f, selfIri)),
       h("td", { class: "num" }, amountView(f.amount) ?? (f.quantity ? formatNumber(f.quantity) : "")),
@@ -326,7 +329,14 @@ function factTable(facts: Fact[], selfIri: string, name: string): HTMLElement {
     return { row, haystack, kind: kindOf(f), certainty: f.certainty?.label ?? "" };
   });
 
-  const tbody = h("tbody", null, rows.map((r) => r.row));
+  // One group of rows per kind: deals with money first, the bulk (ownership, models) last.
+  const groups = kinds
+    .map((k) => ({ kind: k, rows: rows.filter((r) => r.kind === k) }))
+    .sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.kind.localeCompare(b.kind));
+  const bodies = groups.map((g) => {
+    const header = h("tr", { class: "group" }, h("th", { colspan: 6, scope: "rowgroup" }, g.kind, h("span", { class: "muted" }, ` (${g.rows.length})`)));
+    return { ...g, header, body: h("tbody", null, header, g.rows.map((r) => r.row)) };
+  });
   const update = () => {
     const needle = text.value.trim().toLowerCase();
     let shown = 0;
@@ -335,6 +345,7 @@ function factTable(facts: Fact[], selfIri: string, name: string): HTMLElement {
       r.row.hidden = !visible;
       if (visible) shown += 1;
     }
+    for (const b of bodies) b.header.hidden = b.rows.every((r) => r.row.hidden);
     count.textContent = shown === rows.length ? `${rows.length} facts` : `${shown} of ${rows.length} facts`;
   };
   text.addEventListener("input", update);
@@ -362,7 +373,7 @@ function factTable(facts: Fact[], selfIri: string, name: string): HTMLElement {
           class: "link-button",
           onclick: ((e: Event) => {
             const open = (e.currentTarget as HTMLButtonElement).textContent === "Expand all";
-            tbody.querySelectorAll("details").forEach((d) => ((d as HTMLDetailsElement).open = open));
+            for (const b of bodies) b.body.querySelectorAll("details").forEach((d) => ((d as HTMLDetailsElement).open = open));
             (e.currentTarget as HTMLButtonElement).textContent = open ? "Collapse all" : "Expand all";
             announce(open ? "All quotes shown" : "Quotes hidden");
           }) as EventListener,
@@ -376,11 +387,34 @@ function factTable(facts: Fact[], selfIri: string, name: string): HTMLElement {
       h(
         "table",
         { class: "facts" },
-        h("thead", null, h("tr", null, ["Kind", "What (open for the quote)", "Counterparties", "Amount", "When", "Certainty", "Source"].map((c) => h("th", { scope: "col" }, c)))),
-        tbody,
+        h("thead", null, h("tr", null, ["What (open for the quote)", "Counterparties", "Amount", "When", "Certainty", "Source"].map((c) => h("th", { scope: "col" }, c)))),
+        bodies.map((b) => b.body),
       ),
     ),
   );
+}
+
+/** Where a kind of fact comes in the table: deals with money first, the bulk last. */
+const KIND_ORDER = [
+  "Investment",
+  "Funding round",
+  "Equity stake",
+  "Compute agreement",
+  "Acquisition",
+  "Partnership",
+  "Right of first refusal",
+  "Exclusivity",
+  "Contract term",
+  "Competition",
+  "Customer relationship",
+  "Model evaluation",
+  "Data center ownership",
+  "GPU cluster ownership",
+  "Model development",
+];
+function kindRank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  return i < 0 ? KIND_ORDER.length - 3.5 : i;
 }
 
 function truncationNote(entity: EntityView, id: string, asOf: string): Child {
