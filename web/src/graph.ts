@@ -188,6 +188,36 @@ export function createGraph(container: HTMLElement, elements: ElementDefinition[
   });
 }
 
+/**
+ * Keeps the labels of the most connected nodes (and of the focus, expanded and path nodes)
+ * readable at any zoom: their font grows as the graph is zoomed out, while the other labels
+ * fade out below a minimum size. At 200+ nodes this names the hubs and leaves the rest as dots
+ * until zoomed in.
+ */
+export function readableHubs(cy: Core, count = 20): () => void {
+  const mark = () => {
+    cy.nodes(".hub").removeClass("hub");
+    const ranked = cy
+      .nodes()
+      .sort((a, b) => (b.data("facts") as number) - (a.data("facts") as number))
+      .slice(0, count);
+    ranked.addClass("hub");
+    cy.nodes(".focus, .expanded, .path").addClass("hub");
+    resize();
+  };
+  let last = 0;
+  const resize = () => {
+    const zoom = cy.zoom();
+    const size = Math.round(Math.max(11, 12 / zoom));
+    if (size === last) return;
+    last = size;
+    cy.style().selector("node.hub").style({ "font-size": size, "text-max-width": `${Math.round(150 / Math.min(1, zoom))}px`, "min-zoomed-font-size": 0 }).update();
+  };
+  cy.on("zoom", resize);
+  mark();
+  return mark;
+}
+
 /** The legend for what is drawn now: node types, kinds of edge, and the line styles of certainty. */
 export function legend(cy: Core, options: { facts?: boolean } = { facts: true }): HTMLElement {
   const types = new Map<string, number>();

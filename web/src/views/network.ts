@@ -6,7 +6,7 @@
 import { api, ApiError, saveBlob } from "../api";
 import { announce, errorBox, h, replace, uid } from "../dom";
 import { certaintyBadge, CERTAINTIES, entityPath, formatDate, idFromIri } from "../format";
-import { createGraph, edgeElement, edgeId, layout, legend, nodeElement, type Core } from "../graph";
+import { createGraph, edgeElement, edgeId, layout, legend, nodeElement, readableHubs, type Core } from "../graph";
 import { navigate, setQuery, setTitle, type RouteContext } from "../router";
 import { entityPicker } from "../search";
 import type { Fact, GraphView, PathsView } from "../types";
@@ -238,6 +238,7 @@ export async function networkView(ctx: RouteContext): Promise<() => void> {
   cy.getElementById(focusIri).addClass("focus");
   let truncated = first.truncated;
   const expanded = new Set<string>();
+  const markHubs = readableHubs(cy);
 
   const describe = () => {
     const n = cy.nodes().length;
@@ -246,6 +247,7 @@ export async function networkView(ctx: RouteContext): Promise<() => void> {
     container.dataset.edges = String(m);
     status.textContent = `${n} nodes, ${m} edges${truncated ? " — some were left out at the node limit; raise “At most” to see more" : ""}.`;
     legendBox.replaceChildren(legend(cy));
+    markHubs();
     drawNodeList();
   };
 
