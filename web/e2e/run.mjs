@@ -17,7 +17,7 @@
 // closed and its temporary profile removed whatever happens.
 
 import { chromium } from "playwright-core";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -140,6 +140,18 @@ const journeys = [
       await waitForText(row.locator(".quote"), /11\.9 billion/, "the expanded quote");
       await waitForText(row.locator(".fact-meta"), /OpenAI, Oracle expand AI computing infrastructure/, "the source of the deal");
       await waitForText(page.locator("#timeline"), /\d{4}/, "the timeline");
+      // Downloads: Turtle through fetch with Accept (a link cannot set it), GEXF from the export.
+      const [turtle] = await Promise.all([
+        page.waitForEvent("download", { timeout: STEP }),
+        page.getByRole("button", { name: "Turtle" }).click(),
+      ]);
+      expect(turtle.suggestedFilename() === "coreweave.ttl", `the Turtle download should be coreweave.ttl, it is ${turtle.suggestedFilename()}`);
+      const ttl = readFileSync(await turtle.path(), "utf8");
+      expect(ttl.includes("coreweave") && !ttl.trimStart().startsWith("<!doctype"), `the Turtle download should describe CoreWeave: ${ttl.slice(0, 120)}`);
+      const gexf = await page.getByRole("link", { name: "GEXF" }).getAttribute("href");
+      expect(gexf === "/api/export?format=gexf&focus=coreweave", `the GEXF link should be the export of coreweave: ${gexf}`);
+      // The picture: the deals, with the expanded quote, under the page's sticky header.
+      await page.evaluate(() => window.scrollTo(0, document.querySelector("#deals").getBoundingClientRect().top + window.scrollY - 100));
       await shot(page, "entity");
     },
   },
@@ -284,6 +296,7 @@ async function main() {
     return 2;
   }
   mkdirSync(SHOTS, { recursive: true });
+  for (const stale of readdirSync(SHOTS).filter((f) => /^failed-\d+\.png$/.test(f))) rmSync(join(SHOTS, stale));
   const profile = mkdtempSync(join(tmpdir(), "dealgraph-e2e-"));
   let context;
   const started = Date.now();
