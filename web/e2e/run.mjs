@@ -171,11 +171,27 @@ const journeys = [
         return node && node.nonempty() ? node.renderedPosition() : null;
       });
       expect(at, "OpenAI should be drawn in the network of CoreWeave");
+      // What the click should add: OpenAI's one-hop neighbours that are not drawn yet.
+      const drawn = await page.evaluate(() => window.__dealgraphCy.nodes().map((n) => n.id()));
+      const around = await (await fetch(`${BASE}/api/graph?focus=openai&depth=1`)).json();
+      const fresh = around.nodes.filter((n) => !drawn.includes(n.iri)).length;
       await page.mouse.click(box.x + at.x, box.y + at.y);
-      await page.waitForFunction((n) => Number(document.querySelector("#cy")?.dataset.nodes ?? 0) > n, before.nodes, { timeout: STEP * 2 });
-      const after = await graphCounts(page);
-      expect(after.nodes > before.nodes, `clicking OpenAI should add nodes (${before.nodes} before, ${after.nodes} after)`);
       await waitForUrl(page, /expand=openai/, "the expanded node to be in the address");
+      await page.waitForFunction(
+        ([n, m]) => {
+          const el = document.querySelector("#cy");
+          return Number(el?.dataset.nodes ?? 0) > n || Number(el?.dataset.edges ?? 0) > m;
+        },
+        [before.nodes, before.edges],
+        { timeout: STEP * 2 },
+      );
+      const after = await graphCounts(page);
+      expect(
+        after.nodes === before.nodes + fresh,
+        `clicking OpenAI should add its ${fresh} neighbours not drawn yet (${before.nodes} nodes before, ${after.nodes} after)`,
+      );
+      // With Epoch AI's data OpenAI has dozens of neighbours; the article alone adds only edges.
+      expect(after.edges > before.edges, `clicking OpenAI should add edges (${before.edges} before, ${after.edges} after)`);
       await waitForText(page.locator(".net-details"), /OpenAI/, "the selection panel");
       await page.waitForTimeout(700); // the layout's animation settles before the picture
       await shot(page, "network");
