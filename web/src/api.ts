@@ -37,7 +37,8 @@ export function query(params: Params): string {
       search.set(key, String(value));
     }
   }
-  const text = search.toString();
+  // Commas separate list items (relations=Investment,ComputeAgreement): kept readable.
+  const text = search.toString().replace(/%2C/gi, ",");
   return text ? `?${text}` : "";
 }
 

@@ -82,7 +82,7 @@ export function setQuery(params: Record<string, string | string[] | undefined | 
       if (value.length) search.set(key, value.join(","));
     } else search.set(key, value);
   }
-  const text = search.toString();
+  const text = search.toString().replace(/%2C/gi, ",");
   const url = location.pathname + (text ? `?${text}` : "");
   if (url === location.pathname + location.search) return;
   if (options.replace) history.replaceState(null, "", url);

@@ -449,7 +449,7 @@ function timelineView(t: TimelineView): Child {
     ),
     h(
       "ol",
-      { class: "timeline" },
+      { class: events.length > 30 ? "timeline long" : "timeline", tabindex: events.length > 30 ? 0 : null, "aria-label": "Dated facts by year" },
       [...years].map(([year, items]) =>
         h(
           "li",
@@ -488,7 +488,11 @@ function conflictsView(c: ConflictsView): Child {
   return h(
     "div",
     null,
-    h("p", { class: "section-note" }, `${c.conflicts.length} relationships or figures on which two sources differ (${formatNumber(c.facts_compared)} facts compared).`),
+    h(
+      "p",
+      { class: "section-note" },
+      `${c.conflicts.length} ${c.conflicts.length === 1 ? "relationship or figure" : "relationships or figures"} on which two sources differ (${formatNumber(c.facts_compared)} facts compared).`,
+    ),
     c.conflicts.map((conflict) =>
       h(
         "article",

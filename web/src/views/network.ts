@@ -3,7 +3,7 @@
 // ends of a highlighted path. A click on a node expands it; the side panel tells what a node or
 // edge is and lists every node as buttons for keyboard users.
 
-import { api, ApiError, saveBlob } from "../api";
+import { api, query, saveBlob } from "../api";
 import { announce, errorBox, h, replace, uid } from "../dom";
 import { certaintyBadge, CERTAINTIES, entityPath, formatDate, idFromIri } from "../format";
 import { createGraph, edgeElement, edgeId, layout, legend, nodeElement, readableHubs, type Core } from "../graph";
@@ -122,7 +122,7 @@ export async function networkView(ctx: RouteContext): Promise<() => void> {
         const next = readControls();
         // Another focus or depth starts over; filters keep the expanded nodes.
         if (next.focus !== state.focus || next.depth !== state.depth) next.expand = [];
-        navigate(`/network?${new URLSearchParams(clean(stateQuery(next)))}`);
+        navigate(`/network${query(clean(stateQuery(next)))}`);
       }) as EventListener,
     },
     focusPicker.element,
@@ -150,7 +150,7 @@ export async function networkView(ctx: RouteContext): Promise<() => void> {
           return;
         }
         if (!next.focus) next.focus = next.from;
-        navigate(`/network?${new URLSearchParams(clean(stateQuery(next)))}`);
+        navigate(`/network${query(clean(stateQuery(next)))}`);
       }) as EventListener,
     },
     h("h2", { class: "h3" }, "Path between two entities"),
@@ -160,7 +160,7 @@ export async function networkView(ctx: RouteContext): Promise<() => void> {
       "div",
       { class: "buttons" },
       h("button", { type: "submit", class: "primary", id: "find-path" }, "Highlight path"),
-      state.from || state.to ? h("a", { href: `/network?${new URLSearchParams(clean(stateQuery({ ...state, from: "", to: "" })))}` }, "Clear path") : null,
+      state.from || state.to ? h("a", { href: `/network${query(clean(stateQuery({ ...state, from: "", to: "" })))}` }, "Clear path") : null,
     ),
     pathBox,
   );
@@ -551,6 +551,3 @@ function clean(q: Record<string, string | string[]>): Record<string, string> {
   }
   return out;
 }
-
-// Keeps ApiError referenced for callers that narrow on it.
-export type { ApiError };
