@@ -122,6 +122,7 @@ export const style: StylesheetJson = [
       "border-color": "#ffffff",
     },
   },
+  { selector: "node.hub", style: { "z-index": 10, "text-background-opacity": 0.9 } },
   { selector: "node.focus", style: { "border-width": 4, "border-color": "#111827", "font-weight": "bold", "font-size": 13 } },
   { selector: "node.expanded", style: { "border-width": 4, "border-style": "double", "border-color": "#111827" } },
   { selector: "node:selected", style: { "overlay-color": "#2563eb", "overlay-opacity": 0.25, "overlay-padding": 6 } },
@@ -168,8 +169,12 @@ export function layout(nodeCount: number, randomize: boolean): LayoutOptions {
     fit: true,
     padding: 30,
     nodeDimensionsIncludeLabels: true,
-    nodeRepulsion: () => 9000,
+    // Stronger repulsion and weaker gravity as the graph grows, so that hubs (CoreWeave and
+    // OpenAI, each with dozens of leaves) keep apart instead of sharing one crowded centre.
+    nodeRepulsion: () => (nodeCount > 60 ? 25000 : 9000),
     idealEdgeLength: () => (nodeCount > 150 ? 70 : 100),
+    gravity: nodeCount > 60 ? 0.1 : 0.25,
+    gravityRange: 3.8,
     nodeSeparation: 90,
     packComponents: true,
     numIter: 2500,
