@@ -1,0 +1,6 @@
+// Libraries that ship without type declarations.
+declare module "cytoscape-fcose" {
+  import type { Ext } from "cytoscape";
+  const fcose: Ext;
+  export default fcose;
+}
