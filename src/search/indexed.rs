@@ -450,6 +450,14 @@ impl Backend for Indexed {
         self.inner.quads_about(subjects)
     }
 
+    fn quads_with(
+        &self,
+        subjects: &[NamedNode],
+        predicates: &[NamedNode],
+    ) -> Result<Vec<oxigraph::model::Quad>, StoreError> {
+        self.inner.quads_with(subjects, predicates)
+    }
+
     fn quads_naming(
         &self,
         object: &NamedNode,

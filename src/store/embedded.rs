@@ -864,6 +864,27 @@ impl Backend for EmbeddedStore {
         Ok(quads)
     }
 
+    fn quads_with(
+        &self,
+        subjects: &[NamedNode],
+        predicates: &[NamedNode],
+    ) -> Result<Vec<Quad>, StoreError> {
+        let mut quads = Vec::new();
+        for subject in subjects {
+            for predicate in predicates {
+                for quad in self.store.quads_for_pattern(
+                    Some(subject.as_ref().into()),
+                    Some(predicate.as_ref()),
+                    None,
+                    None,
+                ) {
+                    quads.push(quad?);
+                }
+            }
+        }
+        Ok(quads)
+    }
+
     fn quads_naming(&self, object: &NamedNode, limit: usize) -> Result<Vec<Quad>, StoreError> {
         self.store
             .quads_for_pattern(None, None, Some(object.as_ref().into()), None)

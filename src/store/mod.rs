@@ -301,6 +301,26 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         )
     }
 
+    /// The quads, in every named graph, with one of `subjects` and one of `predicates`: a node's
+    /// names and types without the thousands of other triples a hub has.
+    fn quads_with(
+        &self,
+        subjects: &[NamedNode],
+        predicates: &[NamedNode],
+    ) -> Result<Vec<Quad>, StoreError> {
+        if subjects.is_empty() || predicates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let s: String = subjects.iter().map(|n| format!(" {n}")).collect();
+        let p: String = predicates.iter().map(|n| format!(" {n}")).collect();
+        select_quads(
+            self,
+            &format!(
+                "SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{{s} }} VALUES ?p {{{p} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            ),
+        )
+    }
+
     /// The quads, in every named graph, whose object is `object`, at most `limit` of them
     /// (a hub is named by many: views that only need some stop early).
     fn quads_naming(&self, object: &NamedNode, limit: usize) -> Result<Vec<Quad>, StoreError> {

@@ -110,7 +110,7 @@ pub fn entity(reader: &Reader<'_>, request: &EntityRequest) -> Result<EntityView
 fn own_triples(reader: &Reader<'_>, iri: &NamedNode) -> Result<EntityView, ViewError> {
     let quads = reader.about(iri.as_str())?;
     let own: Vec<&Quad> = quads.iter().filter(|q| !is_derived(q)).collect();
-    reader.load(own.iter().flat_map(|q| {
+    reader.load_names(own.iter().flat_map(|q| {
         let object = match &q.object {
             Term::NamedNode(n) => Some(n.as_str()),
             _ => None,
@@ -204,7 +204,7 @@ fn relations(reader: &Reader<'_>, iri: &NamedNode) -> Result<Vec<Link>, ViewErro
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    reader.load(pairs.iter().flat_map(|(p, o)| [*p, *o]))?;
+    reader.load_names(pairs.iter().flat_map(|(p, o)| [*p, *o]))?;
     pairs
         .into_iter()
         .map(|(p, o)| {

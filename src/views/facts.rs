@@ -336,16 +336,24 @@ pub(crate) fn read_facts(
     iris: &[String],
 ) -> Result<Vec<Fact>, StoreError> {
     reader.load(iris.iter().map(String::as_str))?;
-    let mut related: Vec<String> = Vec::new();
+    // Participants, classes, linked facts and properties are only named; certainties, statuses,
+    // sources and amounts are read whole for their details.
+    let (mut named, mut whole): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for iri in iris {
         for quad in reader.about(iri)?.iter().filter(|q| !is_derived(q)) {
-            related.push(quad.predicate.as_str().to_owned());
+            let p = quad.predicate.as_str();
+            named.push(p.to_owned());
             if let Term::NamedNode(o) = &quad.object {
-                related.push(o.as_str().to_owned());
+                let by_name = p == RDF_TYPE
+                    || roles.side(p).is_some()
+                    || p.strip_prefix(DG)
+                        .is_some_and(|name| RELATED.contains(&name));
+                if by_name { &mut named } else { &mut whole }.push(o.as_str().to_owned());
             }
         }
     }
-    reader.load(related.iter().map(String::as_str))?;
+    reader.load(whole.iter().map(String::as_str))?;
+    reader.load_names(named.iter().map(String::as_str))?;
     let mut out = Vec::with_capacity(iris.len());
     for iri in iris {
         let quads = reader.about(iri)?;

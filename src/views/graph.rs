@@ -308,7 +308,7 @@ pub struct Node {
     /// Its main class (AI lab, cloud provider, data centre...).
     #[serde(rename = "type")]
     pub kind: Option<Ref>,
-    /// How many facts name it in the whole graph, counted up to 1,000: a size for drawing it.
+    /// How many facts name it in the whole graph, counted up to 100: a size for drawing it.
     pub facts: usize,
     /// Hops from the focus.
     pub depth: u8,
@@ -521,19 +521,21 @@ pub(crate) fn describe_nodes(
     order: &[String],
     depth_of: &BTreeMap<String, u8>,
 ) -> Result<Vec<Node>, ViewError> {
-    reader.load(order.iter().map(String::as_str))?;
+    reader.load_names(order.iter().map(String::as_str))?;
     let mut type_iris: Vec<String> = Vec::new();
     for iri in order {
-        for quad in reader.about(iri)?.iter() {
-            if quad.predicate.as_str() == RDF_TYPE && !is_derived(quad) {
-                type_iris.push(quad.object.to_string().trim_matches(['<', '>']).to_owned());
+        for quad in reader.names(iri)?.iter() {
+            if let (RDF_TYPE, Term::NamedNode(t)) = (quad.predicate.as_str(), &quad.object) {
+                if !is_derived(quad) {
+                    type_iris.push(t.as_str().to_owned());
+                }
             }
         }
     }
-    reader.load(type_iris.iter().map(String::as_str))?;
+    reader.load_names(type_iris.iter().map(String::as_str))?;
     let mut nodes = Vec::with_capacity(order.len());
     for iri in order {
-        let quads = reader.about(iri)?;
+        let quads = reader.names(iri)?;
         let mut types = Vec::new();
         for quad in quads.iter().filter(|q| !is_derived(q)) {
             if let (RDF_TYPE, Term::NamedNode(t)) = (quad.predicate.as_str(), &quad.object) {
@@ -559,7 +561,7 @@ pub(crate) fn describe_nodes(
 
 /// How many nodes point at the entity in the source graphs, other than through a certainty,
 /// status, type or count: the facts it takes part in, for a node's size, counted up to about
-/// [`MAX_COUNTED`] (a hub's exact count would cost more than the rest of the view).
+/// [`MAX_COUNTED`].
 fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
     const NOT_LINKS: &[&str] = &[
         CERTAINTY,
@@ -568,7 +570,7 @@ fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
         RDF_TYPE,
     ];
     let subjects: std::collections::HashSet<NamedOrBlankNode> = reader
-        .naming_at_most(&NamedNode::new_unchecked(iri), MAX_COUNTED * 2)?
+        .naming_at_most(&NamedNode::new_unchecked(iri), MAX_COUNTED * 3)?
         .into_iter()
         .filter(|q| !is_derived(q) && !NOT_LINKS.contains(&q.predicate.as_str()))
         .map(|q| q.subject)
@@ -576,5 +578,6 @@ fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
     Ok(subjects.len().min(MAX_COUNTED))
 }
 
-/// The largest fact count a node's size shows.
-pub const MAX_COUNTED: usize = 1_000;
+/// The largest fact count a node's size shows: past it a node is a hub, and counting a hub's
+/// thousands for each drawing cost most of a million-triple neighbourhood's time.
+pub const MAX_COUNTED: usize = 100;

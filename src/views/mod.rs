@@ -123,6 +123,9 @@ pub struct Reader<'a> {
     cancel: CancellationToken,
     /// The quads about each node read so far, by subject IRI.
     about: RefCell<HashMap<String, Rc<Vec<Quad>>>>,
+    /// The labels and types of nodes read for their names only (participants, classes,
+    /// properties): a hub's thousands of other triples are not read to name it.
+    names: RefCell<HashMap<String, Rc<Vec<Quad>>>>,
 }
 
 impl std::fmt::Debug for Reader<'_> {
@@ -137,6 +140,7 @@ impl<'a> Reader<'a> {
             store,
             cancel,
             about: RefCell::new(HashMap::new()),
+            names: RefCell::new(HashMap::new()),
         }
     }
 
@@ -187,6 +191,58 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// Reads the labels and types of every node not read yet (wholly or by name), in one lookup.
+    pub(crate) fn load_names<'i>(
+        &self,
+        nodes: impl IntoIterator<Item = &'i str>,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        let missing: Vec<NamedNode> = {
+            let (about, names) = (self.about.borrow(), self.names.borrow());
+            let mut missing: Vec<NamedNode> = nodes
+                .into_iter()
+                .filter(|n| !about.contains_key(*n) && !names.contains_key(*n))
+                .filter_map(|n| NamedNode::new(n).ok())
+                .collect();
+            missing.sort();
+            missing.dedup();
+            missing
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let predicates = [RDFS_LABEL, SKOS_PREF_LABEL, RDF_TYPE].map(NamedNode::new_unchecked);
+        let quads = self.store.quads_with(&missing, &predicates)?;
+        let mut grouped: HashMap<String, Vec<Quad>> = missing
+            .iter()
+            .map(|n| (n.as_str().to_owned(), Vec::new()))
+            .collect();
+        for quad in quads {
+            if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &quad.subject {
+                if let Some(list) = grouped.get_mut(s.as_str()) {
+                    list.push(quad);
+                }
+            }
+        }
+        let mut names = self.names.borrow_mut();
+        for (node, quads) in grouped {
+            names.insert(node, Rc::new(quads));
+        }
+        Ok(())
+    }
+
+    /// A node's labels and types (from its whole quads when they were read), read if need be.
+    pub(crate) fn names(&self, node: &str) -> Result<Rc<Vec<Quad>>, StoreError> {
+        if let Some(quads) = self.about.borrow().get(node) {
+            return Ok(Rc::clone(quads));
+        }
+        if let Some(quads) = self.names.borrow().get(node) {
+            return Ok(Rc::clone(quads));
+        }
+        self.load_names([node])?;
+        Ok(self.names.borrow().get(node).cloned().unwrap_or_default())
+    }
+
     /// The quads about a node (every graph, the derived one included), read if need be.
     pub(crate) fn about(&self, node: &str) -> Result<Rc<Vec<Quad>>, StoreError> {
         if let Some(quads) = self.about.borrow().get(node) {
@@ -213,8 +269,7 @@ impl<'a> Reader<'a> {
 
     /// The node's best label: the shortest of its `rdfs:label`s, else its `skos:prefLabel`.
     pub(crate) fn label(&self, node: &str) -> Result<Option<String>, StoreError> {
-        let quads = self.about(node)?;
-        Ok(best_label(&quads))
+        Ok(best_label(&self.names(node)?))
     }
 
     /// Runs a SELECT (the prefixes are added) over the union of all graphs.
