@@ -461,9 +461,10 @@ impl Backend for Indexed {
     fn quads_naming(
         &self,
         object: &NamedNode,
+        predicate: Option<&NamedNode>,
         limit: usize,
     ) -> Result<Vec<oxigraph::model::Quad>, StoreError> {
-        self.inner.quads_naming(object, limit)
+        self.inner.quads_naming(object, predicate, limit)
     }
 
     fn stats(&self, top: usize) -> Result<Stats, StoreError> {

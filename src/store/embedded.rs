@@ -885,9 +885,19 @@ impl Backend for EmbeddedStore {
         Ok(quads)
     }
 
-    fn quads_naming(&self, object: &NamedNode, limit: usize) -> Result<Vec<Quad>, StoreError> {
+    fn quads_naming(
+        &self,
+        object: &NamedNode,
+        predicate: Option<&NamedNode>,
+        limit: usize,
+    ) -> Result<Vec<Quad>, StoreError> {
         self.store
-            .quads_for_pattern(None, None, Some(object.as_ref().into()), None)
+            .quads_for_pattern(
+                None,
+                predicate.map(NamedNode::as_ref),
+                Some(object.as_ref().into()),
+                None,
+            )
             .take(limit)
             .map(|q| q.map_err(StoreError::from))
             .collect()

@@ -323,16 +323,23 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 
     /// The quads, in every named graph, whose object is `object`, at most `limit` of them
     /// (a hub is named by many: views that only need some stop early).
-    fn quads_naming(&self, object: &NamedNode, limit: usize) -> Result<Vec<Quad>, StoreError> {
+    /// With a `predicate`, only the quads with that predicate.
+    fn quads_naming(
+        &self,
+        object: &NamedNode,
+        predicate: Option<&NamedNode>,
+        limit: usize,
+    ) -> Result<Vec<Quad>, StoreError> {
         let limit = if limit == usize::MAX {
             String::new()
         } else {
             format!(" LIMIT {limit}")
         };
+        let p = predicate.map_or_else(|| "?p".to_owned(), |p| format!("{p} . BIND({p} AS ?p)"));
         select_quads(
             self,
             &format!(
-                "SELECT ?s ?p ?o ?g WHERE {{ BIND({object} AS ?o) GRAPH ?g {{ ?s ?p {object} }} }}{limit}"
+                "SELECT ?s ?p ?o ?g WHERE {{ BIND({object} AS ?o) GRAPH ?g {{ ?s {p} {object} }} }}{limit}"
             ),
         )
     }

@@ -559,9 +559,9 @@ pub(crate) fn describe_nodes(
     Ok(nodes)
 }
 
-/// How many nodes point at the entity in the source graphs, other than through a certainty,
-/// status, type or count: the facts it takes part in, for a node's size, counted up to about
-/// [`MAX_COUNTED`].
+/// How many facts name the entity, for a node's size, counted up to [`MAX_COUNTED`]: through
+/// `dg:party`, which the derived graph holds once per fact for every role an organisation can
+/// have, else (data centres, clusters, models) through any link from the source graphs.
 fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
     const NOT_LINKS: &[&str] = &[
         CERTAINTY,
@@ -569,8 +569,18 @@ fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
         "https://w3id.org/dealgraph/ontology#countOf",
         RDF_TYPE,
     ];
+    let node = NamedNode::new_unchecked(iri);
+    let party = NamedNode::new_unchecked(format!("{DG}party"));
+    let as_party: std::collections::HashSet<NamedOrBlankNode> = reader
+        .naming_by(&node, &party, MAX_COUNTED)?
+        .into_iter()
+        .map(|q| q.subject)
+        .collect();
+    if !as_party.is_empty() {
+        return Ok(as_party.len());
+    }
     let subjects: std::collections::HashSet<NamedOrBlankNode> = reader
-        .naming_at_most(&NamedNode::new_unchecked(iri), MAX_COUNTED * 3)?
+        .naming_at_most(&node, MAX_COUNTED * 3)?
         .into_iter()
         .filter(|q| !is_derived(q) && !NOT_LINKS.contains(&q.predicate.as_str()))
         .map(|q| q.subject)

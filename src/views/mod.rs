@@ -264,7 +264,18 @@ impl<'a> Reader<'a> {
         limit: usize,
     ) -> Result<Vec<Quad>, StoreError> {
         self.check()?;
-        self.store.quads_naming(node, limit)
+        self.store.quads_naming(node, None, limit)
+    }
+
+    /// At most `limit` of the quads whose object is the node and predicate `predicate`.
+    pub(crate) fn naming_by(
+        &self,
+        node: &NamedNode,
+        predicate: &NamedNode,
+        limit: usize,
+    ) -> Result<Vec<Quad>, StoreError> {
+        self.check()?;
+        self.store.quads_naming(node, Some(predicate), limit)
     }
 
     /// The node's best label: the shortest of its `rdfs:label`s, else its `skos:prefLabel`.
