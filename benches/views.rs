@@ -2,8 +2,8 @@
 //! goal: every view at most 10 ms p50, search at most 5 ms), so regressions show without the
 //! peers of the side-by-side harness.
 //!
-//! `cargo bench --bench views` (add `--no-default-features` to skip RocksDB; the store is in
-//! memory either way). `DEALGRAPH_BENCH_TRIPLES` sets the size (default 1,000,000): the graph
+//! `cargo bench --bench views`: the store on disk (RocksDB) in a temporary directory; with
+//! `--no-default-features`, in memory, whose lookups by object walk every quad of the object. `DEALGRAPH_BENCH_TRIPLES` sets the size (default 1,000,000): the graph
 //! comes from `dealgraph::generate` with seed 1, loaded with the ontology through the store's
 //! one door (inference, shapes and the search index included) before anything is measured.
 //! Criterion reports the mean and its interval; `target/criterion/<view>/new/sample.json` holds
@@ -22,7 +22,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn loaded() -> (Arc<dyn Backend>, GeneratedSummary) {
+/// The store the benches read: on disk in a temporary directory with the default `rocksdb`
+/// feature (what `dealgraph serve` runs), in memory without it.
+fn location() -> (StoreLocation, Option<tempfile::TempDir>) {
+    if cfg!(feature = "rocksdb") {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        (StoreLocation::Disk(dir.path().join("db")), Some(dir))
+    } else {
+        (StoreLocation::Memory, None)
+    }
+}
+
+fn loaded() -> (Arc<dyn Backend>, GeneratedSummary, Option<tempfile::TempDir>) {
     let triples = std::env::var("DEALGRAPH_BENCH_TRIPLES")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -36,8 +47,9 @@ fn loaded() -> (Arc<dyn Backend>, GeneratedSummary) {
         .expect("the generated graph parses");
     drop(nquads);
     let service = SearchService::default();
+    let (location, dir) = location();
     let store = EmbeddedStore::open(
-        &StoreLocation::Memory,
+        &location,
         StoreOptions {
             search: Some(service.clone()),
             ..StoreOptions::default()
@@ -54,16 +66,17 @@ fn loaded() -> (Arc<dyn Backend>, GeneratedSummary) {
         .write(WriteOp::Insert { quads })
         .expect("load the generated graph");
     eprintln!(
-        "views bench: {} triples generated and loaded (with the ontology, inference, shapes and search index: {} quads) in {:.1} s",
+        "views bench: {} triples generated and loaded into the {} store (with the ontology, inference, shapes and search index: {} quads) in {:.1} s",
         summary.triples,
+        if dir.is_some() { "on-disk" } else { "in-memory" },
         store.len().expect("len"),
         started.elapsed().as_secs_f64()
     );
-    (store, summary)
+    (store, summary, dir)
 }
 
 fn views(c: &mut Criterion) {
-    let (store, summary) = loaded();
+    let (store, summary, _dir) = loaded();
     let reader = Reader::new(store.as_ref(), CancellationToken::new());
     let typical = summary.typical.iri.clone();
     let hub = summary.hubs[0].iri.clone();
