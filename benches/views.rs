@@ -33,7 +33,11 @@ fn location() -> (StoreLocation, Option<tempfile::TempDir>) {
     }
 }
 
-fn loaded() -> (Arc<dyn Backend>, GeneratedSummary, Option<tempfile::TempDir>) {
+fn loaded() -> (
+    Arc<dyn Backend>,
+    GeneratedSummary,
+    Option<tempfile::TempDir>,
+) {
     let triples = std::env::var("DEALGRAPH_BENCH_TRIPLES")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -68,7 +72,11 @@ fn loaded() -> (Arc<dyn Backend>, GeneratedSummary, Option<tempfile::TempDir>) {
     eprintln!(
         "views bench: {} triples generated and loaded into the {} store (with the ontology, inference, shapes and search index: {} quads) in {:.1} s",
         summary.triples,
-        if dir.is_some() { "on-disk" } else { "in-memory" },
+        if dir.is_some() {
+            "on-disk"
+        } else {
+            "in-memory"
+        },
         store.len().expect("len"),
         started.elapsed().as_secs_f64()
     );

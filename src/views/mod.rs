@@ -157,37 +157,8 @@ impl<'a> Reader<'a> {
         &self,
         nodes: impl IntoIterator<Item = &'i str>,
     ) -> Result<(), StoreError> {
-        self.check()?;
-        let missing: Vec<NamedNode> = {
-            let about = self.about.borrow();
-            let mut missing: Vec<NamedNode> = nodes
-                .into_iter()
-                .filter(|n| !about.contains_key(*n))
-                .filter_map(|n| NamedNode::new(n).ok())
-                .collect();
-            missing.sort();
-            missing.dedup();
-            missing
-        };
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let quads = self.store.quads_about(&missing)?;
-        let mut grouped: HashMap<String, Vec<Quad>> = missing
-            .iter()
-            .map(|n| (n.as_str().to_owned(), Vec::new()))
-            .collect();
-        for quad in quads {
-            if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &quad.subject {
-                if let Some(list) = grouped.get_mut(s.as_str()) {
-                    list.push(quad);
-                }
-            }
-        }
-        let mut about = self.about.borrow_mut();
-        for (node, quads) in grouped {
-            about.insert(node, Rc::new(quads));
-        }
+        let missing = self.missing(nodes, false)?;
+        self.fill(&self.about, &missing, self.store.quads_about(&missing)?);
         Ok(())
     }
 
@@ -196,24 +167,42 @@ impl<'a> Reader<'a> {
         &self,
         nodes: impl IntoIterator<Item = &'i str>,
     ) -> Result<(), StoreError> {
-        self.check()?;
-        let missing: Vec<NamedNode> = {
-            let (about, names) = (self.about.borrow(), self.names.borrow());
-            let mut missing: Vec<NamedNode> = nodes
-                .into_iter()
-                .filter(|n| !about.contains_key(*n) && !names.contains_key(*n))
-                .filter_map(|n| NamedNode::new(n).ok())
-                .collect();
-            missing.sort();
-            missing.dedup();
-            missing
-        };
-        if missing.is_empty() {
-            return Ok(());
-        }
+        let missing = self.missing(nodes, true)?;
         let predicates = [RDFS_LABEL, SKOS_PREF_LABEL, RDF_TYPE].map(NamedNode::new_unchecked);
         let quads = self.store.quads_with(&missing, &predicates)?;
-        let mut grouped: HashMap<String, Vec<Quad>> = missing
+        self.fill(&self.names, &missing, quads);
+        Ok(())
+    }
+
+    /// The nodes, sorted and once each, that are not read yet (or, `by_name`, not named yet).
+    fn missing<'i>(
+        &self,
+        nodes: impl IntoIterator<Item = &'i str>,
+        by_name: bool,
+    ) -> Result<Vec<NamedNode>, StoreError> {
+        self.check()?;
+        let (about, names) = (self.about.borrow(), self.names.borrow());
+        let mut missing: Vec<NamedNode> = nodes
+            .into_iter()
+            .filter(|n| {
+                let named = by_name && names.contains_key(*n);
+                !(about.contains_key(*n) || named)
+            })
+            .filter_map(|n| NamedNode::new(n).ok())
+            .collect();
+        missing.sort();
+        missing.dedup();
+        Ok(missing)
+    }
+
+    /// Keeps what a lookup returned for each node asked about (nothing, for a node with no quads).
+    fn fill(
+        &self,
+        cache: &RefCell<HashMap<String, Rc<Vec<Quad>>>>,
+        nodes: &[NamedNode],
+        quads: Vec<Quad>,
+    ) {
+        let mut grouped: HashMap<String, Vec<Quad>> = nodes
             .iter()
             .map(|n| (n.as_str().to_owned(), Vec::new()))
             .collect();
@@ -224,11 +213,10 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        let mut names = self.names.borrow_mut();
+        let mut cache = cache.borrow_mut();
         for (node, quads) in grouped {
-            names.insert(node, Rc::new(quads));
+            cache.insert(node, Rc::new(quads));
         }
-        Ok(())
     }
 
     /// A node's labels and types (from its whole quads when they were read), read if need be.
