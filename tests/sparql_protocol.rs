@@ -434,11 +434,12 @@ fn health_and_ready_answer() {
         client().get(server.url("/ready")).send().unwrap().status(),
         200
     );
-    let home = client()
-        .get(server.url("/"))
+    // The service page (the web UI, when built, has `/`).
+    let about = client()
+        .get(server.url("/about"))
         .send()
         .unwrap()
         .text()
         .unwrap();
-    assert!(home.contains("https://w3id.org/dealgraph/graph/article"));
+    assert!(about.contains("https://w3id.org/dealgraph/graph/article"));
 }
