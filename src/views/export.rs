@@ -15,7 +15,7 @@
 
 use super::facts::{Fact, Roles, read_facts};
 use super::graph::{Edge, FactFilter, GraphView, Node, describe_nodes};
-use super::{DG, Reader, Ref, ViewError, derived, iri_of, text_of, within};
+use super::{Reader, Ref, ViewError, derived, iri_of, text_of, within};
 use crate::store::NAMESPACE;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -734,9 +734,9 @@ pub fn whole_graph(
 }
 
 /// The facts that pass the filter and name at least two entities in roles (the others draw no
-/// edge), most certain first, then newest, then by IRI. Dates are read as the neighbourhood's
-/// walk reads them (the latest of `dg:date`, `dg:startDate`, `dg:asOf`), so that a filtered
-/// export of the whole graph keeps every edge the same filter keeps around one entity.
+/// edge), most certain first, then newest, then by IRI. A fact is placed in time as everywhere
+/// else (`facts::placed`), so that a filtered export of the whole graph keeps every edge the
+/// same filter keeps around one entity.
 fn linking_facts(
     reader: &Reader<'_>,
     roles: &Roles,
@@ -792,29 +792,7 @@ fn edges_of(fact: &Fact) -> Vec<Edge> {
         if !seen.insert((source, target)) {
             continue;
         }
-        edges.push(Edge {
-            id: if n == 0 {
-                fact.iri.clone()
-            } else {
-                format!("{}#{n}", fact.iri)
-            },
-            source: source.clone(),
-            target: target.clone(),
-            fact: fact.iri.clone(),
-            kind: fact
-                .types
-                .first()
-                .cloned()
-                .unwrap_or_else(|| Ref::new(&format!("{DG}Fact"), Some("Fact"))),
-            label: verb.to_owned(),
-            sentence: fact.sentence(from, to, verb),
-            amount: fact.amount.clone(),
-            date: fact.when.clone(),
-            certainty: fact.certainty.clone(),
-            status: fact.status.clone(),
-            source_label: fact.source.as_ref().map(|s| s.label.clone()),
-            graph: fact.graph.clone(),
-        });
+        edges.push(Edge::drawn(fact, n, source, target, verb));
     }
     edges
 }
@@ -822,7 +800,7 @@ fn edges_of(fact: &Fact) -> Vec<Edge> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{Amount, CertaintyRef};
+    use crate::views::{Amount, CertaintyRef, DG};
 
     fn view() -> GraphView {
         let node = |iri: &str, label: &str| Node {

@@ -1,7 +1,10 @@
 //! Fact nodes as the views show them: who takes part in which role, the amount, the dates, the
 //! certainty, the source and its quotes, read in two queries for any set of facts.
 
-use super::{DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, best_label, iri_of, is_derived};
+use super::{
+    CERTAINTY, DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, best_label, iri_of, is_derived,
+    names_its_object,
+};
 use crate::store::StoreError;
 use oxigraph::model::{NamedNode, Quad, Term};
 use serde::Serialize;
@@ -370,8 +373,6 @@ pub(crate) fn read_facts(
     Ok(out)
 }
 
-const CERTAINTY: &str = "https://w3id.org/dealgraph/ontology#certainty";
-
 /// One fact from its quads; the nodes it points at are already read.
 fn read_fact(
     reader: &Reader<'_>,
@@ -614,16 +615,10 @@ pub(crate) fn facts_naming(
     reader: &Reader<'_>,
     entity: &NamedNode,
 ) -> Result<Vec<(String, Option<String>)>, StoreError> {
-    const NOT_LINKS: &[&str] = &[
-        "https://w3id.org/dealgraph/ontology#certainty",
-        "https://w3id.org/dealgraph/ontology#status",
-        "https://w3id.org/dealgraph/ontology#countOf",
-        RDF_TYPE,
-    ];
     let mut candidates: Vec<String> = reader
         .naming(entity)?
         .into_iter()
-        .filter(|q| !is_derived(q) && !NOT_LINKS.contains(&q.predicate.as_str()))
+        .filter(names_its_object)
         .filter_map(|q| match q.subject {
             oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
             _ => None,

@@ -7,7 +7,10 @@
 
 use super::facts::placed_at;
 use super::facts::{Amount, CertaintyRef, Fact, Roles, Side, links, read_facts};
-use super::{DG, RDF_TYPE, Reader, Ref, ViewError, best_label, iri_of, is_derived, values, within};
+use super::{
+    CERTAINTY, DG, RDF_TYPE, Reader, Ref, ViewError, best_label, iri_of, is_derived,
+    names_its_object, values, within,
+};
 use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -285,7 +288,6 @@ pub(crate) fn hops_of(
     Ok(hops)
 }
 
-const CERTAINTY: &str = "https://w3id.org/dealgraph/ontology#certainty";
 const CERTAINTY_RANK: &str = "https://w3id.org/dealgraph/ontology#certaintyRank";
 
 #[derive(Debug, Clone)]
@@ -337,6 +339,42 @@ pub struct Edge {
     /// The source's title.
     pub source_label: Option<String>,
     pub graph: String,
+}
+
+impl Edge {
+    /// The `n`th relationship `fact` draws, from `source` to `target`. Its id is the fact's IRI,
+    /// with `#n` after it past the first.
+    pub(crate) fn drawn(fact: &Fact, n: usize, source: &str, target: &str, verb: &str) -> Self {
+        let label_of = |iri: &str| {
+            fact.participants
+                .iter()
+                .find(|p| p.entity.iri == iri)
+                .map_or_else(|| super::fallback_label(iri), |p| p.entity.label.clone())
+        };
+        Edge {
+            id: if n == 0 {
+                fact.iri.clone()
+            } else {
+                format!("{}#{n}", fact.iri)
+            },
+            source: source.to_owned(),
+            target: target.to_owned(),
+            fact: fact.iri.clone(),
+            kind: fact
+                .types
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Ref::new(&format!("{DG}Fact"), Some("Fact"))),
+            label: verb.to_owned(),
+            sentence: format!("{} {verb} {}", label_of(source), label_of(target)),
+            amount: fact.amount.clone(),
+            date: fact.when.clone(),
+            certainty: fact.certainty.clone(),
+            status: fact.status.clone(),
+            source_label: fact.source.as_ref().map(|s| s.label.clone()),
+            graph: fact.graph.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -453,35 +491,7 @@ pub fn graph(reader: &Reader<'_>, request: &GraphRequest) -> Result<GraphView, V
             if !seen.insert((from, to)) {
                 continue;
             }
-            let label_of = |iri: &str| {
-                fact.participants
-                    .iter()
-                    .find(|p| p.entity.iri == iri)
-                    .map_or_else(|| super::fallback_label(iri), |p| p.entity.label.clone())
-            };
-            edges.push(Edge {
-                id: if n == 0 {
-                    fact_iri.clone()
-                } else {
-                    format!("{fact_iri}#{n}")
-                },
-                source: from.clone(),
-                target: to.clone(),
-                fact: fact_iri.clone(),
-                kind: fact
-                    .types
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| Ref::new(&format!("{DG}Fact"), Some("Fact"))),
-                label: (*verb).to_owned(),
-                sentence: format!("{} {verb} {}", label_of(from), label_of(to)),
-                amount: fact.amount.clone(),
-                date: fact.when.clone(),
-                certainty: fact.certainty.clone(),
-                status: fact.status.clone(),
-                source_label: fact.source.as_ref().map(|s| s.label.clone()),
-                graph: fact.graph.clone(),
-            });
+            edges.push(Edge::drawn(fact, n, from, to, verb));
         }
     }
     let nodes = describe_nodes(reader, &order, &depth_of)?;
@@ -563,12 +573,6 @@ pub(crate) fn describe_nodes(
 /// `dg:party`, which the derived graph holds once per fact for every role an organisation can
 /// have, else (data centres, clusters, models) through any link from the source graphs.
 fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
-    const NOT_LINKS: &[&str] = &[
-        CERTAINTY,
-        "https://w3id.org/dealgraph/ontology#status",
-        "https://w3id.org/dealgraph/ontology#countOf",
-        RDF_TYPE,
-    ];
     let node = NamedNode::new_unchecked(iri);
     let party = NamedNode::new_unchecked(format!("{DG}party"));
     let as_party: std::collections::HashSet<NamedOrBlankNode> = reader
@@ -582,7 +586,7 @@ fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
     let subjects: std::collections::HashSet<NamedOrBlankNode> = reader
         .naming_at_most(&node, MAX_COUNTED * 3)?
         .into_iter()
-        .filter(|q| !is_derived(q) && !NOT_LINKS.contains(&q.predicate.as_str()))
+        .filter(names_its_object)
         .map(|q| q.subject)
         .collect();
     Ok(subjects.len().min(MAX_COUNTED))

@@ -341,12 +341,28 @@ pub(crate) fn is_derived(quad: &Quad) -> bool {
     matches!(&quad.graph_name, oxigraph::model::GraphName::NamedNode(g) if g.as_str() == DERIVED)
 }
 
-/// The derived graph, which views leave out when they read what sources say.
+/// The derived graph (`infer::derived_graph`), which views leave out when they read what
+/// sources say.
 pub(crate) const DERIVED: &str = "https://w3id.org/dealgraph/graph/derived";
 
-/// The derived graph's IRI, which views leave out when they read what sources say.
+/// The derived graph's IRI, for a query.
 pub(crate) fn derived() -> String {
-    format!("<{}>", crate::infer::derived_graph().as_str())
+    format!("<{DERIVED}>")
+}
+
+/// `dg:certainty`: a node with one in a source graph is a fact node.
+pub(crate) const CERTAINTY: &str = "https://w3id.org/dealgraph/ontology#certainty";
+
+/// Whether a quad pointing at a node makes its subject something that names the node: from a
+/// source graph, and not merely a certainty, status, type or count pointing at a concept.
+pub(crate) fn names_its_object(quad: &Quad) -> bool {
+    const NOT_LINKS: &[&str] = &[
+        CERTAINTY,
+        "https://w3id.org/dealgraph/ontology#status",
+        "https://w3id.org/dealgraph/ontology#countOf",
+        RDF_TYPE,
+    ];
+    !is_derived(quad) && !NOT_LINKS.contains(&quad.predicate.as_str())
 }
 
 pub(crate) fn iri_of(term: Option<&Term>) -> Option<&str> {
@@ -430,6 +446,11 @@ mod tests {
         assert!(!within("2024-07", None, Some("2024-06-30")));
         assert!(!within("2023-12-31", Some("2024"), None));
         assert!(within("2025-01-15", Some("2024"), Some("2025")));
+    }
+
+    #[test]
+    fn the_derived_graph_is_the_one_inference_writes() {
+        assert_eq!(DERIVED, crate::infer::derived_graph().as_str());
     }
 
     #[test]
