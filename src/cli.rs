@@ -208,7 +208,14 @@ fn load(args: LoadArgs) -> anyhow::Result<()> {
         let (format, gzipped, target_graph) = options.resolve(path)?;
         let started = Instant::now();
         let count = if args.bulk {
-            bulk_load(store.as_ref(), path, gzipped, format, &target_graph)?
+            bulk_load(
+                store.as_ref(),
+                path,
+                gzipped,
+                format,
+                &target_graph,
+                options.graph.is_none(),
+            )?
         } else {
             let quads = options.parse(path, args.store.limits())?;
             let count = quads.len() as u64;
@@ -218,10 +225,14 @@ fn load(args: LoadArgs) -> anyhow::Result<()> {
             count
         };
         let secs = started.elapsed().as_secs_f64();
+        let into = if format.supports_datasets() && options.graph.is_none() {
+            "the graphs it names".to_owned()
+        } else {
+            format!("<{}>", target_graph.as_str())
+        };
         eprintln!(
-            "{}: {count} triples into <{}> in {secs:.2} s ({:.0} triples/s)",
+            "{}: {count} triples into {into} in {secs:.2} s ({:.0} triples/s)",
             path.display(),
-            target_graph.as_str(),
             count as f64 / secs.max(1e-9)
         );
     }
@@ -359,20 +370,15 @@ fn print_summary(summary: &GeneratedSummary, took: Duration) -> std::io::Result<
     Ok(())
 }
 
+/// A dataset format keeps the graphs it names unless `--graph` put everything into one.
 fn bulk_load(
     store: &dyn Backend,
     path: &Path,
     gzipped: bool,
     format: RdfFormat,
     graph: &NamedNode,
+    keep_named_graphs: bool,
 ) -> anyhow::Result<u64> {
-    if format.supports_datasets() {
-        bail!(
-            "{}: --bulk takes a graph format (Turtle, N-Triples, RDF/XML, JSON-LD); load a {} file without --bulk",
-            path.display(),
-            format.name()
-        );
-    }
     let file =
         std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mut reader: Box<dyn Read> = if gzipped {
@@ -398,6 +404,7 @@ fn bulk_load(
             &mut reader,
             format,
             graph,
+            keep_named_graphs,
             Arc::new(move |n| progress.set_position(n)),
         )
         .map_err(|e| in_file(path, e))?;

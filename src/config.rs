@@ -230,9 +230,10 @@ pub struct LoadArgs {
     pub store: StoreArgs,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Load through oxigraph's bulk loader, into a new graph: much faster for large files, with
-    /// a progress bar. The file is committed at once, then the derived graph and the SHACL
-    /// check follow; a violation drops the graph again, so nothing of it stays.
+    /// Load through oxigraph's bulk loader, into new graphs: much faster for large files, with
+    /// a progress bar. A TriG or N-Quads file keeps its graphs, each of which must be new. The
+    /// file is committed at once, then the derived graph and the SHACL check follow; a
+    /// violation drops the graphs again, so nothing of it stays.
     #[arg(long)]
     pub bulk: bool,
 }

@@ -407,3 +407,44 @@ fn a_bulk_load_that_violates_the_shapes_leaves_nothing_behind() {
     assert!(!ok);
     assert!(err.contains("goes into a new graph"), "{err}");
 }
+
+#[test]
+fn a_bulk_load_of_n_quads_keeps_its_graphs_and_refuses_to_mix_into_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir);
+    let quads = dir.path().join("two.nq");
+    std::fs::write(
+        &quads,
+        "<http://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> \"A\" <http://example.org/g1> .
+<http://example.org/b> <http://www.w3.org/2000/01/rdf-schema#label> \"B\" <http://example.org/g2> .
+<http://example.org/c> <http://www.w3.org/2000/01/rdf-schema#label> \"C\" .
+",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["load", "--db", &db, "--bulk", quads.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&[
+        "query",
+        "--db",
+        &db,
+        "--format",
+        "csv",
+        "SELECT ?g ?l WHERE { GRAPH ?g { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } FILTER(?l IN (\"A\", \"B\", \"C\")) } ORDER BY ?l",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().skip(1).collect::<Vec<_>>(),
+        [
+            "http://example.org/g1,A",
+            "http://example.org/g2,B",
+            // The file's default graph goes to the graph named after the file.
+            "https://w3id.org/dealgraph/graph/two,C"
+        ]
+    );
+    // Loading it again would mix into graphs that exist: refused, naming one, nothing written.
+    let before = count(&db);
+    let (ok, _, err) = run(&["load", "--db", &db, "--bulk", quads.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("two.nq") && err.contains("exists"), "{err}");
+    assert_eq!(count(&db), before);
+}

@@ -407,12 +407,14 @@ impl Backend for Indexed {
         input: &mut dyn std::io::Read,
         format: RdfFormat,
         graph: &NamedNode,
+        keep_named_graphs: bool,
         on_progress: Arc<dyn Fn(u64) + Send + Sync>,
     ) -> Result<u64, StoreError> {
         let _guard = self.lock()?;
         self.followed(Plan::Rebuild, || {
             Ok((
-                self.inner.bulk_load(input, format, graph, on_progress)?,
+                self.inner
+                    .bulk_load(input, format, graph, keep_named_graphs, on_progress)?,
                 None,
             ))
         })

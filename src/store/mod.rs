@@ -240,14 +240,17 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Does everything [`Backend::write`] does but commit, and returns the validation report.
     fn check(&self, op: WriteOp) -> Result<crate::validate::ValidationReport, StoreError>;
 
-    /// Loads a large input into a new named graph through the bulk path: parsed and committed
+    /// Loads a large input into new named graphs through the bulk path: parsed and committed
     /// at once, then the derived graph and the shapes are brought up to date; a violation drops
-    /// the graph again. `on_progress` is called from time to time with the quads loaded so far.
+    /// the graphs again. Triples go into `graph`; with `keep_named_graphs`, a dataset's quads stay
+    /// in the graphs the input names (every one of which must be new). `on_progress` is called
+    /// from time to time with the quads loaded so far. Returns the quads in the loaded graphs.
     fn bulk_load(
         &self,
         input: &mut dyn std::io::Read,
         format: RdfFormat,
         graph: &NamedNode,
+        keep_named_graphs: bool,
         on_progress: Arc<dyn Fn(u64) + Send + Sync>,
     ) -> Result<u64, StoreError>;
 
