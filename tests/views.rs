@@ -365,6 +365,52 @@ fn stats_count_what_the_graph_holds() {
 }
 
 #[test]
+fn rankings_sum_the_deals_the_entity_card_lists() {
+    let server = seeded();
+    let ranking = get(server, "/api/rankings?role=investor&limit=1000");
+    let ranked = ranking["ranked"].as_array().unwrap();
+    assert_eq!(
+        ranked.len() as u64,
+        ranking["ranked_total"].as_u64().unwrap()
+    );
+    assert_eq!(ranking["truncated"], false);
+    let totals: Vec<f64> = ranked
+        .iter()
+        .map(|r| r["total"].as_f64().unwrap())
+        .collect();
+    assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{totals:?}");
+    // Microsoft's total and deal count, read off its entity card's facts instead.
+    let card = get(server, "/api/entity/microsoft?limit=2000");
+    let (mut total, mut deals) = (0.0, 0);
+    for fact in card["facts"].as_array().unwrap() {
+        let invests = fact["participants"].as_array().unwrap().iter().any(|p| {
+            p["role"]["iri"] == "https://w3id.org/dealgraph/ontology#investor"
+                && p["entity"]["id"] == "microsoft"
+        });
+        let usd: Vec<f64> = std::iter::once(&fact["amount"])
+            .chain(fact["other_amounts"].as_array().unwrap())
+            .filter(|a| a["currency"] == "USD")
+            .map(|a| a["value"].as_str().unwrap().parse::<f64>().unwrap())
+            .collect();
+        if invests && !usd.is_empty() {
+            deals += 1;
+            total += usd.iter().sum::<f64>();
+        }
+    }
+    let microsoft = ranked.iter().find(|r| r["id"] == "microsoft").unwrap();
+    assert!(
+        deals > 3,
+        "Microsoft's card lists {deals} investments with amounts"
+    );
+    assert_eq!(microsoft["deals"].as_u64().unwrap(), deals);
+    assert_eq!(microsoft["total"].as_f64().unwrap(), total);
+    let first = get(server, "/api/rankings?limit=1");
+    assert_eq!(first["ranked"].as_array().unwrap().len(), 1);
+    assert_eq!(first["ranked"][0], ranked[0]);
+    assert_eq!(first["truncated"], true);
+}
+
+#[test]
 fn bad_parameters_get_a_json_error_naming_them() {
     let server = TestServer::start();
     for (path, status, says) in [
@@ -401,6 +447,9 @@ fn bad_parameters_get_a_json_error_naming_them() {
         ("/api/timeline", 400, "entity"),
         ("/api/conflicts?entity=a%20b", 400, "a b"),
         ("/api/stats?verbose=1", 400, "verbose"),
+        ("/api/rankings?role=owner", 400, "role"),
+        ("/api/rankings?limit=0", 400, "limit"),
+        ("/api/rankings?currency=US%20D", 400, "currency"),
     ] {
         let (got, code, message) = error_of(client().get(server.url(path)).send().unwrap());
         assert_eq!(got, status, "{path}: {message}");
@@ -481,6 +530,7 @@ fn the_openapi_document_lists_exactly_the_routes_and_each_answers() {
         "/api/entity/{id}",
         "/api/graph",
         "/api/paths",
+        "/api/rankings",
         "/api/search",
         "/api/stats",
         "/api/timeline",

@@ -71,6 +71,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(timeline))
         .routes(routes!(conflicts))
         .routes(routes!(stats))
+        .routes(routes!(rankings))
         .routes(routes!(export))
 }
 
@@ -522,6 +523,43 @@ async fn stats(
     let (store, cache) = (state.store.clone(), Arc::clone(&state.stats_cache));
     run_view(&state, move |reader| {
         views::stats(store.as_ref(), reader, &cache)
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct RankingsParams {
+    /// The role ranked by (default `investor`): investor, investee, acquirer, acquired, customer, provider, holder, grantor or partner.
+    role: Option<String>,
+    /// The currency of the amounts summed (default `USD`); amounts in other currencies are left out.
+    currency: Option<String>,
+    /// Most organisations listed (1 to 1000, default 10).
+    #[param(value_type = Option<usize>)]
+    limit: Option<String>,
+}
+
+/// Organisations ranked by the total amount of the deals in which they take a role ("top
+/// investors by total amount"), with the number of those deals.
+#[utoipa::path(get, path = "/api/rankings", tag = "dataset", params(RankingsParams),
+    responses((status = 200, body = views::RankingsView), (status = 400, body = ErrorBody)))]
+async fn rankings(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<views::RankingsView>, ApiError> {
+    let p: RankingsParams = params(query)?;
+    let role = views::rankings::ranked_role(p.role.as_deref().unwrap_or("investor"))?;
+    let currency = p.currency.unwrap_or_else(|| "USD".to_owned());
+    let limit = bounded(
+        "limit",
+        p.limit.as_deref(),
+        views::rankings::DEFAULT_RANKED,
+        views::rankings::MAX_RANKED,
+    )?;
+    let (store, cache) = (state.store.clone(), Arc::clone(&state.rankings_cache));
+    run_view(&state, move |reader| {
+        views::rankings(store.as_ref(), reader, &cache, role, &currency, limit)
     })
     .await
 }

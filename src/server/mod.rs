@@ -89,6 +89,8 @@ pub struct AppState {
     query_slots: Arc<Semaphore>,
     /// `/api/stats` until the next write.
     stats_cache: Arc<crate::views::stats::StatsCache>,
+    /// `/api/rankings` until the next write.
+    rankings_cache: Arc<crate::views::rankings::RankingsCache>,
 }
 
 impl AppState {
@@ -96,6 +98,7 @@ impl AppState {
         Self {
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries.max(1))),
             stats_cache: Arc::default(),
+            rankings_cache: Arc::default(),
             store,
             config: Arc::new(config),
         }

@@ -1,5 +1,5 @@
 //! The exploration views: what the JSON API (`/api/entity`, `graph`, `paths`, `timeline`,
-//! `conflicts`, `stats`) and the exports show, computed from the store.
+//! `conflicts`, `rankings`, `stats`) and the exports show, computed from the store.
 //!
 //! Every view is built from SPARQL SELECTs run through [`Backend::query`], never from the
 //! embedded store's internals, so the same code serves a remote SPARQL engine (issue 8). Views
@@ -16,6 +16,7 @@ pub mod export;
 pub mod facts;
 pub mod graph;
 pub mod paths;
+pub mod rankings;
 pub mod stats;
 pub mod timeline;
 
@@ -25,6 +26,7 @@ pub use export::{ExportFormat, whole_graph, write_export};
 pub use facts::{Amount, Attribute, CertaintyRef, Fact, Participant, RelatedFact, Side, Source};
 pub use graph::{Edge, FactFilter, GraphRequest, GraphView, Node, graph};
 pub use paths::{PathStep, PathsRequest, PathsView, paths};
+pub use rankings::{Ranked, RankingsView, rankings};
 pub use stats::{StatsView, stats};
 pub use timeline::{TimelineView, timeline};
 
