@@ -14,7 +14,9 @@ use dealgraph::generate::{GeneratedSummary, GeneratorConfig, generate};
 use dealgraph::rdf::ParseLimits;
 use dealgraph::search::{Indexed, SearchLocation, SearchRequest, SearchService};
 use dealgraph::store::{Backend, EmbeddedStore, StoreLocation, StoreOptions, WriteOp};
-use dealgraph::views::{self, EntityRequest, FactFilter, GraphRequest, PathsRequest, Reader};
+use dealgraph::views::{
+    self, EntityRequest, FactFilter, GraphRequest, NameCache, PathsRequest, Reader,
+};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::sparql::CancellationToken;
 use std::hint::black_box;
@@ -85,7 +87,10 @@ fn loaded() -> (
 
 fn views(c: &mut Criterion) {
     let (store, summary, _dir) = loaded();
-    let reader = Reader::new(store.as_ref(), CancellationToken::new());
+    // A reader per request, as the server makes one, sharing the vocabulary's names as the
+    // server does: a reader kept across iterations would measure its own warm caches.
+    let names = NameCache::default();
+    let fresh = || Reader::new(store.as_ref(), CancellationToken::new()).sharing(&names);
     let typical = summary.typical.iri.clone();
     let hub = summary.hubs[0].iri.clone();
     let (from, to) = summary
@@ -104,7 +109,7 @@ fn views(c: &mut Criterion) {
             as_of: None,
             limit: 200,
         };
-        b.iter(|| black_box(views::entity(&reader, &request).expect("entity")))
+        b.iter(|| black_box(views::entity(&fresh(), &request).expect("entity")))
     });
     group.bench_function("entity hub", |b| {
         let request = EntityRequest {
@@ -112,7 +117,7 @@ fn views(c: &mut Criterion) {
             as_of: None,
             limit: 200,
         };
-        b.iter(|| black_box(views::entity(&reader, &request).expect("entity")))
+        b.iter(|| black_box(views::entity(&fresh(), &request).expect("entity")))
     });
     for depth in [1, 2] {
         group.bench_function(format!("graph typical depth {depth}"), |b| {
@@ -122,7 +127,7 @@ fn views(c: &mut Criterion) {
                 filter: FactFilter::default(),
                 limit: 150,
             };
-            b.iter(|| black_box(views::graph(&reader, &request).expect("graph")))
+            b.iter(|| black_box(views::graph(&fresh(), &request).expect("graph")))
         });
     }
     group.bench_function("paths", |b| {
@@ -133,19 +138,30 @@ fn views(c: &mut Criterion) {
             limit: 5,
             filter: FactFilter::default(),
         };
-        b.iter(|| black_box(views::paths(&reader, &request).expect("paths")))
+        b.iter(|| black_box(views::paths(&fresh(), &request).expect("paths")))
     });
     group.bench_function("timeline typical", |b| {
-        b.iter(|| black_box(views::timeline(&reader, &typical, None, None, 500).expect("timeline")))
+        b.iter(|| {
+            black_box(views::timeline(&fresh(), &typical, None, None, 500).expect("timeline"))
+        })
     });
     group.bench_function("conflicts typical", |b| {
-        b.iter(|| black_box(views::conflicts(&reader, &typical).expect("conflicts")))
+        b.iter(|| black_box(views::conflicts(&fresh(), &typical).expect("conflicts")))
     });
     // criterion calls the routine once per sample: the cache lives outside it, filled first.
     let cache = views::stats::StatsCache::default();
-    views::stats(store.as_ref(), &reader, &cache).expect("stats");
+    views::stats(store.as_ref(), &fresh(), &cache).expect("stats");
     group.bench_function("stats (no write since the last count)", |b| {
-        b.iter(|| black_box(views::stats(store.as_ref(), &reader, &cache).expect("stats")))
+        b.iter(|| black_box(views::stats(store.as_ref(), &fresh(), &cache).expect("stats")))
+    });
+    let rankings = views::rankings::RankingsCache::default();
+    group.bench_function("rankings (no write since the last count)", |b| {
+        b.iter(|| {
+            black_box(
+                views::rankings(store.as_ref(), &fresh(), &rankings, "investor", "USD", 10)
+                    .expect("rankings"),
+            )
+        })
     });
     group.finish();
 
@@ -155,7 +171,7 @@ fn views(c: &mut Criterion) {
     group.bench_function("stats (counted)", |b| {
         b.iter(|| {
             let cache = views::stats::StatsCache::default();
-            black_box(views::stats(store.as_ref(), &reader, &cache).expect("stats"))
+            black_box(views::stats(store.as_ref(), &fresh(), &cache).expect("stats"))
         })
     });
     group.finish();

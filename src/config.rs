@@ -143,6 +143,10 @@ pub struct ServeArgs {
     /// Largest number of rows (or triples) one query may return.
     #[arg(long, env = "DEALGRAPH_MAX_RESULT_ROWS", default_value_t = 1_000_000)]
     pub max_result_rows: u64,
+    /// Megabytes of SPARQL answers kept until the next write, so that a query sent again is
+    /// answered without evaluating it; 0 keeps none. Answers over 1 MB are never kept.
+    #[arg(long, env = "DEALGRAPH_RESULT_CACHE_MB", default_value_t = 64)]
+    pub result_cache_mb: usize,
     /// Queries evaluated at the same time; more wait for a slot.
     #[arg(long, env = "DEALGRAPH_MAX_CONCURRENT_QUERIES", default_value_t = 8)]
     pub max_concurrent_queries: usize,
@@ -193,6 +197,7 @@ impl ServeArgs {
             parse_limits: self.store.limits(),
             examples: Vec::new(),
             web_dir: self.web_dir().filter(|d| crate::server::web::is_built(d)),
+            result_cache_bytes: self.result_cache_mb.saturating_mul(1024 * 1024),
         }
     }
 

@@ -443,3 +443,64 @@ fn health_and_ready_answer() {
         .unwrap();
     assert!(about.contains("https://w3id.org/dealgraph/graph/article"));
 }
+
+#[test]
+fn an_answer_sent_again_is_the_kept_one_until_a_write_changes_the_graph() {
+    let server = TestServer::start();
+    let ask = |query: &str| {
+        let response = client()
+            .get(server.url("/sparql"))
+            .query(&[("query", query)])
+            .header("Accept", "application/sparql-results+json")
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let hit = response.headers().get("x-dealgraph-cache").is_some();
+        let body: serde_json::Value = response.json().unwrap();
+        (hit, column(&body, "label"))
+    };
+    let query = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?label WHERE { <http://example.org/kept> rdfs:label ?label }";
+    assert_eq!(ask(query), (false, Vec::<String>::new()));
+    assert_eq!(ask(query), (true, Vec::<String>::new()), "sent again: kept");
+    let response = client()
+        .post(server.url("/update"))
+        .bearer_auth(common::TOKEN)
+        .header("Content-Type", "application/sparql-update")
+        .body("INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/test> { <http://example.org/kept> <http://www.w3.org/2000/01/rdf-schema#label> \"Kept\" } }")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        ask(query),
+        (false, vec!["Kept".to_owned()]),
+        "the write is seen"
+    );
+    assert_eq!(ask(query), (true, vec!["Kept".to_owned()]));
+    // Another Accept is another answer; a query that may change by itself is never kept.
+    let csv = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", query)])
+        .header("Accept", "text/csv")
+        .send()
+        .unwrap();
+    assert!(csv.headers().get("x-dealgraph-cache").is_none());
+    assert_eq!(csv.text().unwrap().trim_end(), "label\r\nKept");
+    let now = "SELECT (NOW() AS ?t) WHERE {}";
+    assert!(!ask(now).0);
+    assert!(!ask(now).0);
+}
+
+#[test]
+fn a_server_started_with_no_result_cache_keeps_nothing() {
+    let server = TestServer::with(|setup| setup.config.result_cache_bytes = 0);
+    for _ in 0..2 {
+        let response = client()
+            .get(server.url("/sparql"))
+            .query(&[("query", PEOPLE)])
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().get("x-dealgraph-cache").is_none());
+    }
+}

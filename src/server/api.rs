@@ -174,10 +174,12 @@ where
             cancel.cancel();
         })
     };
-    let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || view(&Reader::new(store.as_ref(), cancel)))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (store, names) = (state.store.clone(), Arc::clone(&state.name_cache));
+    let result = tokio::task::spawn_blocking(move || {
+        view(&Reader::new(store.as_ref(), cancel).sharing(&names))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     watchdog.abort();
     match result {
         Ok(value) => Ok(value),

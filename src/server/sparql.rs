@@ -4,17 +4,19 @@
 
 use super::error::ApiError;
 use super::negotiate::{self, Format, GRAPH_OFFERS, RESULT_OFFERS};
+use super::result_cache::{Key, MAX_ENTRY_BYTES, ResultCache};
 use super::stream::{self, write_error};
 use super::{AppState, read_body, require_write};
 use crate::store::{Dataset, QueryRequest, StoreError, WriteOp};
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::RdfSerializer;
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::QueryResultsSerializer;
 use oxigraph::sparql::{CancellationToken, QueryResults};
+use std::sync::Arc;
 
 /// Which operations a route takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +174,10 @@ pub async fn run_query(
     dataset: Dataset,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
+    let cached = match lookup(state, &query, &dataset, headers) {
+        Err(hit) => return Ok(*hit),
+        Ok(cached) => cached,
+    };
     let form = {
         let store = state.store.clone();
         let query = query.clone();
@@ -189,16 +195,70 @@ pub async fn run_query(
     )?;
     let store = state.store.clone();
     let max_rows = state.config.max_result_rows;
-    stream::respond(state, format.content_type(), move |producer| {
+    let content_type = format.content_type();
+    let cache = Arc::clone(&state.result_cache);
+    let kept = cached.map(|(key, generation)| (key, generation, content_type.clone()));
+    stream::respond(state, content_type, move |producer| {
+        if kept.is_some() {
+            producer.writer.keep_copy(MAX_ENTRY_BYTES);
+        }
         let results = store.query(&QueryRequest {
             query,
             dataset,
             cancel: producer.cancel.clone(),
         })?;
-        serialize(results, format, &mut producer.writer, max_rows)
+        serialize(results, format, &mut producer.writer, max_rows)?;
+        // Only a complete answer reaches here: an error or a cut above returned early.
+        if let (Some((key, generation, content_type)), Some(body)) =
+            (kept, producer.writer.take_copy())
+        {
+            cache.put(key, generation, content_type, Bytes::from(body));
+        }
+        Ok(())
     })
     .await
 }
+
+/// The kept answer to this query, if there is one for the store as it is now; else the key and
+/// generation to keep the answer under, if it may be kept.
+fn lookup(
+    state: &AppState,
+    query: &str,
+    dataset: &Dataset,
+    headers: &HeaderMap,
+) -> Result<Option<(Key, u64)>, Box<Response>> {
+    let Some(generation) = state.store.generation() else {
+        return Ok(None);
+    };
+    if !state.result_cache.enabled() || !ResultCache::may_keep(query) {
+        return Ok(None);
+    }
+    let key = Key {
+        query: query.to_owned(),
+        dataset: format!("{dataset:?}"),
+        accept: headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    match state.result_cache.get(&key, generation) {
+        Some((content_type, body)) => {
+            let mut response = Response::new(Body::from(body));
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(&content_type) {
+                headers.insert(header::CONTENT_TYPE, value);
+            }
+            headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+            headers.insert(CACHE_HEADER, HeaderValue::from_static("hit"));
+            Err(Box::new(response))
+        }
+        None => Ok(Some((key, generation))),
+    }
+}
+
+/// Says that an answer was the kept one (`hit`), computed before this request.
+pub const CACHE_HEADER: &str = "x-dealgraph-cache";
 
 /// Prefixes graph answers are written with, so Turtle and RDF/XML read well.
 const PREFIXES: &[(&str, &str)] = &[

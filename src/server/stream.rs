@@ -26,9 +26,21 @@ type Chunk = Result<Bytes, StoreError>;
 pub struct ChunkWriter {
     buffer: Vec<u8>,
     tx: mpsc::Sender<Chunk>,
+    /// A copy of everything written, while it stays under its limit (for the result cache).
+    copy: Option<(Vec<u8>, usize)>,
 }
 
 impl ChunkWriter {
+    /// Keeps a copy of what is written from now on, given up past `limit` bytes.
+    pub fn keep_copy(&mut self, limit: usize) {
+        self.copy = Some((Vec::new(), limit));
+    }
+
+    /// The copy, if it stayed under its limit.
+    pub fn take_copy(&mut self) -> Option<Vec<u8>> {
+        self.copy.take().map(|(bytes, _)| bytes)
+    }
+
     fn send_buffer(&mut self) -> io::Result<()> {
         let chunk = Bytes::from(std::mem::replace(
             &mut self.buffer,
@@ -42,6 +54,13 @@ impl ChunkWriter {
 
 impl Write for ChunkWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some((copy, limit)) = &mut self.copy {
+            if copy.len() + data.len() > *limit {
+                self.copy = None;
+            } else {
+                copy.extend_from_slice(data);
+            }
+        }
         self.buffer.extend_from_slice(data);
         if self.buffer.len() >= CHUNK_BYTES {
             self.send_buffer()?;
@@ -120,6 +139,7 @@ where
             writer: ChunkWriter {
                 buffer: Vec::with_capacity(CHUNK_BYTES),
                 tx: tx.clone(),
+                copy: None,
             },
             cancel,
         };

@@ -299,16 +299,35 @@ impl Roles {
             sides.insert(format!("{DG}{name}"), Side::Other);
         }
         // Sub-properties of dg:party (or of another role) that this code does not know: named
-        // as participants on the side of the role they refine, else `Other`.
-        for row in reader.select(
-            "SELECT ?p ?super WHERE { ?p rdfs:subPropertyOf ?super . ?super rdfs:subPropertyOf* dg:party FILTER(isIRI(?p)) }",
-        )? {
-            let (Some(p), Some(sup)) = (iri_of(row.get("p")), iri_of(row.get("super"))) else {
-                continue;
-            };
-            if !sides.contains_key(p) {
-                let side = sides.get(sup).copied().unwrap_or(Side::Other);
-                sides.insert(p.to_owned(), side);
+        // as participants on the side of the role they refine, else `Other`. The hierarchy is
+        // read whole (the ontology's few dozen triples) and walked here: a property path in
+        // the query cost more than the rest of a small entity card.
+        let mut supers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for row in reader.select("SELECT ?p ?super WHERE { ?p rdfs:subPropertyOf ?super }")? {
+            if let (Some(p), Some(sup)) = (iri_of(row.get("p")), iri_of(row.get("super"))) {
+                supers.entry(p.to_owned()).or_default().push(sup.to_owned());
+            }
+        }
+        let party = format!("{DG}party");
+        let reaches_party = |start: &str| {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut todo = vec![start.to_owned()];
+            while let Some(p) = todo.pop() {
+                if p == party {
+                    return true;
+                }
+                if seen.insert(p.clone()) {
+                    todo.extend(supers.get(&p).into_iter().flatten().cloned());
+                }
+            }
+            false
+        };
+        for (p, direct) in &supers {
+            for sup in direct {
+                if !sides.contains_key(p) && reaches_party(sup) {
+                    let side = sides.get(sup).copied().unwrap_or(Side::Other);
+                    sides.insert(p.clone(), side);
+                }
             }
         }
         Ok(Self { sides })

@@ -128,6 +128,29 @@ pub struct Reader<'a> {
     /// The labels and types of nodes read for their names only (participants, classes,
     /// properties): a hub's thousands of other triples are not read to name it.
     names: RefCell<HashMap<String, Rc<Vec<Quad>>>>,
+    /// The names of the vocabulary kept across requests, if the caller keeps them.
+    shared: Option<&'a NameCache>,
+}
+
+/// The names (labels and types) of the vocabulary, kept across requests until the store's next
+/// write ([`Backend::generation`]). Every view names classes, roles, certainties and statuses:
+/// reading them again on every request was a third of a small entity card's time on disk.
+/// Entities (`/id/...`) are not kept: they are many, and each view reads only its own.
+#[derive(Debug, Default)]
+pub struct NameCache {
+    kept: std::sync::Mutex<KeptNames>,
+}
+
+/// The generation the names were read at, and the names by IRI.
+type KeptNames = (Option<u64>, HashMap<String, Vec<Quad>>);
+
+/// The most vocabulary names a [`NameCache`] keeps.
+const MAX_SHARED_NAMES: usize = 10_000;
+
+impl NameCache {
+    fn keeps(iri: &str) -> bool {
+        entity_id(iri).is_none()
+    }
 }
 
 impl std::fmt::Debug for Reader<'_> {
@@ -143,7 +166,14 @@ impl<'a> Reader<'a> {
             cancel,
             about: RefCell::new(HashMap::new()),
             names: RefCell::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Takes vocabulary names from `cache`, and keeps there those it reads.
+    pub fn sharing(mut self, cache: &'a NameCache) -> Self {
+        self.shared = Some(cache);
+        self
     }
 
     fn check(&self) -> Result<(), StoreError> {
@@ -169,10 +199,47 @@ impl<'a> Reader<'a> {
         &self,
         nodes: impl IntoIterator<Item = &'i str>,
     ) -> Result<(), StoreError> {
-        let missing = self.missing(nodes, true)?;
+        let mut missing = self.missing(nodes, true)?;
+        let generation = self.store.generation();
+        if let (Some(cache), Some(now)) = (self.shared, generation) {
+            if let Ok(mut kept) = cache.kept.lock() {
+                if kept.0 != Some(now) {
+                    *kept = (Some(now), HashMap::new());
+                }
+                let mut names = self.names.borrow_mut();
+                missing.retain(|node| match kept.1.get(node.as_str()) {
+                    Some(quads) => {
+                        names.insert(node.as_str().to_owned(), Rc::new(quads.clone()));
+                        false
+                    }
+                    None => true,
+                });
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
         let predicates = [RDFS_LABEL, SKOS_PREF_LABEL, RDF_TYPE].map(NamedNode::new_unchecked);
         let quads = self.store.quads_with(&missing, &predicates)?;
         self.fill(&self.names, &missing, quads);
+        if let (Some(cache), Some(now)) = (self.shared, generation) {
+            if let Ok(mut kept) = cache.kept.lock() {
+                // Stamped with the generation read before the lookup: a write in between makes
+                // the next request start afresh.
+                if kept.0 == Some(now) {
+                    let names = self.names.borrow();
+                    for node in missing.iter().filter(|n| NameCache::keeps(n.as_str())) {
+                        if kept.1.len() >= MAX_SHARED_NAMES {
+                            break;
+                        }
+                        if let Some(quads) = names.get(node.as_str()) {
+                            kept.1
+                                .insert(node.as_str().to_owned(), quads.as_ref().clone());
+                        }
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -255,17 +322,6 @@ impl<'a> Reader<'a> {
     ) -> Result<Vec<Quad>, StoreError> {
         self.check()?;
         self.store.quads_naming(node, None, limit)
-    }
-
-    /// At most `limit` of the quads whose object is the node and predicate `predicate`.
-    pub(crate) fn naming_by(
-        &self,
-        node: &NamedNode,
-        predicate: &NamedNode,
-        limit: usize,
-    ) -> Result<Vec<Quad>, StoreError> {
-        self.check()?;
-        self.store.quads_naming(node, Some(predicate), limit)
     }
 
     /// The node's best label: the shortest of its `rdfs:label`s, else its `skos:prefLabel`.

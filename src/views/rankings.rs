@@ -45,10 +45,13 @@ pub struct RankingsView {
     pub truncated: bool,
 }
 
+/// A role and a currency.
+type RankingKey = (String, String);
+
 /// The whole rankings computed, per role and currency, with the generation they were computed at.
 #[derive(Debug, Default)]
 pub struct RankingsCache {
-    last: Mutex<HashMap<(String, String), (u64, Vec<Ranked>)>>,
+    last: Mutex<HashMap<RankingKey, (u64, Vec<Ranked>)>>,
 }
 
 /// Checks a role name against [`RANKED_ROLES`].
