@@ -365,6 +365,30 @@ fn stats_count_what_the_graph_holds() {
 }
 
 #[test]
+fn the_card_picks_its_newest_facts_as_reading_every_fact_does() {
+    // Without `as_of` the card's facts are chosen and counted by the query engine; with a date
+    // past everything, by reading every fact whole. Both must show the same facts in order.
+    let server = seeded();
+    for entity in ["openai", "microsoft", "coreweave", "nvidia", "ibm"] {
+        for limit in [1, 7, 2000] {
+            let fast = get(server, &format!("/api/entity/{entity}?limit={limit}"));
+            let full = get(server, &format!("/api/entity/{entity}?limit={limit}&as_of=9999"));
+            let iris = |card: &Value| -> Vec<String> {
+                card["facts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["iri"].as_str().unwrap().to_owned())
+                    .collect()
+            };
+            assert_eq!(iris(&fast), iris(&full), "{entity}, limit {limit}");
+            assert_eq!(fast["facts_total"], full["facts_total"], "{entity}");
+            assert_eq!(fast["truncated"], full["truncated"], "{entity}");
+        }
+    }
+}
+
+#[test]
 fn rankings_sum_the_deals_the_entity_card_lists() {
     let server = seeded();
     let ranking = get(server, "/api/rankings?role=investor&limit=1000");

@@ -1,7 +1,9 @@
 //! `entity/{id}`: one entity as a card: its names and types, its own attributes, the company
 //! relations derived from the facts, its latest figures, and every fact naming it in full.
 
-use super::facts::{Attribute, Fact, Roles, facts_naming, placed_at, read_facts};
+use super::facts::{
+    Attribute, Fact, Roles, facts_naming, newest_facts_naming, placed_at, read_facts,
+};
 use super::{DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, ViewError, iri_of, is_derived};
 use oxigraph::model::{NamedNode, Quad, Term};
 use serde::Serialize;
@@ -75,19 +77,24 @@ pub fn entity(reader: &Reader<'_>, request: &EntityRequest) -> Result<EntityView
     view.as_of = request.as_of.clone();
     view.relations = relations(reader, iri)?;
     let roles = Roles::read(reader)?;
-    let mut all: Vec<String> = facts_naming(reader, iri)?
-        .into_iter()
-        .map(|(fact, _)| fact)
-        .collect();
     // A year or month means its last day: `as_of=2024` is what was known by the end of 2024.
     let as_of = request.as_of.as_deref().map(super::period_end);
-    if let Some(as_of) = &as_of {
-        all = known_by(reader, &all, as_of)?;
-    }
-    view.facts_total = all.len();
-    view.truncated = all.len() > request.limit;
-    all.truncate(request.limit);
-    view.facts = read_facts(reader, &roles, &all)?;
+    let shown = if let Some(as_of) = &as_of {
+        let all: Vec<String> = facts_naming(reader, iri)?
+            .into_iter()
+            .map(|(fact, _)| fact)
+            .collect();
+        let mut known = known_by(reader, &all, as_of)?;
+        view.facts_total = known.len();
+        known.truncate(request.limit);
+        known
+    } else {
+        let (newest, total) = newest_facts_naming(reader, iri, request.limit)?;
+        view.facts_total = total;
+        newest
+    };
+    view.truncated = view.facts_total > request.limit;
+    view.facts = read_facts(reader, &roles, &shown)?;
     view.figures = figures(reader, &roles, iri, as_of.as_deref())?;
     let mut sources: BTreeMap<Ref, usize> = BTreeMap::new();
     for fact in &view.facts {
