@@ -372,7 +372,10 @@ fn the_card_picks_its_newest_facts_as_reading_every_fact_does() {
     for entity in ["openai", "microsoft", "coreweave", "nvidia", "ibm"] {
         for limit in [1, 7, 2000] {
             let fast = get(server, &format!("/api/entity/{entity}?limit={limit}"));
-            let full = get(server, &format!("/api/entity/{entity}?limit={limit}&as_of=9999"));
+            let full = get(
+                server,
+                &format!("/api/entity/{entity}?limit={limit}&as_of=9999"),
+            );
             let iris = |card: &Value| -> Vec<String> {
                 card["facts"]
                     .as_array()
@@ -489,6 +492,13 @@ fn bad_parameters_get_a_json_error_naming_them() {
 fn a_write_is_seen_by_the_views_at_once() {
     let server = TestServer::start();
     let before = get(&server, "/api/entity/cohere");
+    // Sent again with no write between: the kept answer, the same.
+    let again = client()
+        .get(server.url("/api/entity/cohere"))
+        .send()
+        .unwrap();
+    assert_eq!(again.headers()["x-dealgraph-cache"], "hit");
+    assert_eq!(again.json::<Value>().unwrap(), before);
     let investments = |stats: &Value| {
         stats["relations"]
             .as_array()

@@ -75,6 +75,63 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export))
 }
 
+/// Answers a GET of a view with the answer kept from an earlier identical request, while no
+/// write came since (the same [`ResultCache`](super::result_cache::ResultCache) and rules as
+/// SPARQL answers: complete answers only, at most 1 MB, stamped with the generation read
+/// before the view ran). A view is a function of its parameters and the store's contents, so
+/// the kept answer is the answer. Exports are left out: their headers are part of the answer.
+pub(crate) async fn kept_views(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use super::result_cache::{Key, MAX_ENTRY_BYTES};
+    let generation = state.store.generation();
+    let keep = request.method() == axum::http::Method::GET
+        && state.result_cache.enabled()
+        && !request.uri().path().starts_with("/api/export");
+    let (Some(generation), true) = (generation, keep) else {
+        return next.run(request).await;
+    };
+    let key = Key {
+        query: request.uri().to_string(),
+        dataset: "api".into(),
+        accept: String::new(),
+    };
+    if let Some((content_type, body)) = state.result_cache.get(&key, generation) {
+        let mut response = Response::new(axum::body::Body::from(body));
+        if let Ok(value) = HeaderValue::from_str(&content_type) {
+            response.headers_mut().insert(header::CONTENT_TYPE, value);
+        }
+        response
+            .headers_mut()
+            .insert(super::sparql::CACHE_HEADER, HeaderValue::from_static("hit"));
+        return response;
+    }
+    let response = next.run(request).await;
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/json");
+    let size = http_body::Body::size_hint(response.body()).exact();
+    if response.status() != axum::http::StatusCode::OK
+        || !json
+        || size.is_none_or(|n| n > MAX_ENTRY_BYTES as u64)
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, MAX_ENTRY_BYTES).await {
+        Ok(bytes) => {
+            state
+                .result_cache
+                .put(key, generation, "application/json".into(), bytes.clone());
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        Err(e) => ApiError::Internal(format!("reading a view's answer: {e}")).into_response(),
+    }
+}
+
 /// Parameters that take several values, repeated (`type=A&type=B`) or comma-separated.
 const LIST_PARAMETERS: &[&str] = &["type", "relations", "certainty"];
 

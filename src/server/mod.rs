@@ -129,6 +129,10 @@ pub fn app(state: AppState) -> Router {
         )
     };
     let (api, openapi) = api::router().split_for_parts();
+    let api = api.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        api::kept_views,
+    ));
     let openapi = Arc::new(openapi);
     let router = Router::new()
         .merge(api)
