@@ -48,6 +48,19 @@ pub struct EmbeddedStore {
     write_lock: Mutex<()>,
 }
 
+/// RocksDB keeps recent writes in memory and in its write-ahead log until it flushes them on
+/// its own; a process that ends first leaves the log to be replayed by the next open. After a
+/// million-triple `load --bulk`, that replay took 20 s and 1.7 GB at the server's start-up.
+/// Flushing when the store is let go of leaves nothing to replay.
+impl Drop for EmbeddedStore {
+    fn drop(&mut self) {
+        #[cfg(feature = "rocksdb")]
+        if let Err(e) = self.store.flush() {
+            tracing::warn!("flushing the store on close: {e}");
+        }
+    }
+}
+
 impl std::fmt::Debug for EmbeddedStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmbeddedStore").finish_non_exhaustive()
@@ -839,6 +852,10 @@ impl Backend for EmbeddedStore {
             return Err(StoreError::Invalid(Box::new(report)));
         }
         tx.commit()?;
+        // The derived graph went through the write-ahead log: flush it now rather than leave
+        // it to the next open (see `Drop`).
+        #[cfg(feature = "rocksdb")]
+        self.store.flush()?;
         tracing::info!(
             load_ms = loaded.as_millis() as u64,
             infer_ms = (inferred - loaded).as_millis() as u64,
