@@ -260,6 +260,29 @@ def throughput(url: str, accept: str, connections: int, duration: int, p50_ms: f
     }
 
 
+def measure_all(args, engine, queries: dict, params: dict, api: bool):
+    """Each workload question, as SPARQL on the engine's endpoint or through dealgraph's API:
+    its latency, then (unless slow) its throughput at 1 and 16 connections. Yields the
+    question's name, its figures and the last answer's body (None when it failed)."""
+    if api:
+        client, accept = Client(engine.base_url), "application/json"
+    else:
+        client, accept = Client(engine.sparql_url), JSON_RESULTS
+    for qname, query in queries.items():
+        if api:
+            path = fill(API[qname].replace("{", "{{").replace("}", "}}"), params)
+        else:
+            path = sparql_path(engine.sparql_url, query)
+        measured = latency(client, path, accept, args.samples, args.budget)
+        body = measured.pop("body", None)
+        if args.duration and measured.get("p50_ms", 1e9) <= SLOW_MS:
+            url = f"http://{client.host}:{client.port}{path}"
+            for connections in (1, 16):
+                measured[f"c{connections}"] = throughput(
+                    url, accept, connections, args.duration, measured["p50_ms"])
+        yield qname, measured, body
+
+
 # --------------------------------------------------------------------------- answers
 
 def normal_term(term: dict | None):
@@ -364,69 +387,33 @@ def measure_size(args, size: int, engines: list[str], workload: list[Path]) -> d
             figures["load_s"] = engine.load(data)
             figures["load_triples_per_s"] = params["triples"] / figures["load_s"]
             figures["startup_s"] = engine.start()
-            client = Client(engine.sparql_url)
             rows_by_engine[name] = {}
-            for qname, query in queries.items():
-                path = sparql_path(engine.sparql_url, query)
-                measured = latency(client, path, JSON_RESULTS, args.samples, args.budget)
-                body = measured.pop("body", None)
+            for qname, measured, body in measure_all(args, engine, queries, params, api=False):
                 if body is not None:
                     rows_by_engine[name][qname] = answers(body)
                     measured["rows"] = len(rows_by_engine[name][qname])
-                if args.duration and measured.get("p50_ms", 1e9) <= SLOW_MS:
-                    url = f"http://127.0.0.1:{client.port}{path}"
-                    measured["c1"] = throughput(url, JSON_RESULTS, 1, args.duration, measured["p50_ms"])
-                    measured["c16"] = throughput(url, JSON_RESULTS, 16, args.duration, measured["p50_ms"])
                 figures["queries"][qname] = measured
                 print(f"  {qname}: {brief(measured)}", flush=True)
             if name == "dealgraph":
-                api_client = Client(engine.base_url)
-                for qname in queries:
-                    path = fill(API[qname].replace("{", "{{").replace("}", "}}"), params)
-                    measured = latency(api_client, path, "application/json", args.samples,
-                                       args.budget)
-                    body = measured.pop("body", None)
+                for qname, measured, body in measure_all(args, engine, queries, params, api=True):
                     if body is not None and qname in rows_by_engine[name]:
                         check = agree(qname, rows_by_engine[name][qname],
                                       api_answer(qname, body), params)
                         result["api_checks"][qname] = check or "agrees"
-                    if args.duration and measured.get("p50_ms", 1e9) <= SLOW_MS:
-                        url = f"{engine.base_url}{path}"
-                        measured["c1"] = throughput(url, "application/json", 1, args.duration, measured["p50_ms"])
-                        measured["c16"] = throughput(url, "application/json", 16, args.duration, measured["p50_ms"])
                     figures["api"][qname] = measured
                     print(f"  API {qname}: {brief(measured)}; {result['api_checks'].get(qname)}",
                           flush=True)
             figures["peak_rss_kib"] = engine.peak_rss_kib()
             if name == "dealgraph":
-                # The same SPARQL again with no answers kept: what evaluation itself costs.
+                # The same SPARQL and views again with no answers kept: what evaluation costs.
                 engine.stop()
                 figures["startup_again_s"] = engine.start("--result-cache-mb", "0")
-                client = Client(engine.sparql_url)
-                figures["queries_uncached"] = {}
-                for qname, query in queries.items():
-                    path = sparql_path(engine.sparql_url, query)
-                    measured = latency(client, path, JSON_RESULTS, args.samples, args.budget)
-                    measured.pop("body", None)
-                    if args.duration and measured.get("p50_ms", 1e9) <= SLOW_MS:
-                        url = f"http://127.0.0.1:{client.port}{path}"
-                        measured["c1"] = throughput(url, JSON_RESULTS, 1, args.duration, measured["p50_ms"])
-                        measured["c16"] = throughput(url, JSON_RESULTS, 16, args.duration, measured["p50_ms"])
-                    figures["queries_uncached"][qname] = measured
-                    print(f"  uncached {qname}: {brief(measured)}", flush=True)
-                api_client = Client(engine.base_url)
-                figures["api_uncached"] = {}
-                for qname in queries:
-                    path = fill(API[qname].replace("{", "{{").replace("}", "}}"), params)
-                    measured = latency(api_client, path, "application/json", args.samples,
-                                       args.budget)
-                    measured.pop("body", None)
-                    if args.duration and measured.get("p50_ms", 1e9) <= SLOW_MS:
-                        url = f"{engine.base_url}{path}"
-                        measured["c1"] = throughput(url, "application/json", 1, args.duration, measured["p50_ms"])
-                        measured["c16"] = throughput(url, "application/json", 16, args.duration, measured["p50_ms"])
-                    figures["api_uncached"][qname] = measured
-                    print(f"  uncached API {qname}: {brief(measured)}", flush=True)
+                for kind, api in (("queries_uncached", False), ("api_uncached", True)):
+                    figures[kind] = {}
+                    for qname, measured, _ in measure_all(args, engine, queries, params, api):
+                        figures[kind][qname] = measured
+                        print(f"  uncached {'API ' if api else ''}{qname}: {brief(measured)}",
+                              flush=True)
                 figures["peak_rss_uncached_kib"] = engine.peak_rss_kib()
         except Exception as error:  # noqa: BLE001 - recorded, the other engines still run
             figures["error"] = str(error)
