@@ -99,14 +99,7 @@ pub(crate) async fn kept_views(
         accept: String::new(),
     };
     if let Some((content_type, body)) = state.result_cache.get(&key, generation) {
-        let mut response = Response::new(axum::body::Body::from(body));
-        if let Ok(value) = HeaderValue::from_str(&content_type) {
-            response.headers_mut().insert(header::CONTENT_TYPE, value);
-        }
-        response
-            .headers_mut()
-            .insert(super::sparql::CACHE_HEADER, HeaderValue::from_static("hit"));
-        return response;
+        return super::result_cache::kept_response(&content_type, body);
     }
     let response = next.run(request).await;
     let json = response

@@ -13,7 +13,9 @@
 //! Writes that bypass dealgraph (a remote engine written to directly, issue 8) are not seen;
 //! such a deployment sets the budget to 0.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
@@ -26,6 +28,13 @@ pub struct Key {
     pub query: String,
     pub dataset: String,
     pub accept: String,
+}
+
+impl Key {
+    /// What the key and an answer of `body` bytes count against the budget.
+    fn size(&self, body: usize) -> usize {
+        body + self.query.len() + self.dataset.len() + self.accept.len()
+    }
 }
 
 #[derive(Debug)]
@@ -79,7 +88,7 @@ impl ResultCache {
 
     /// Keeps an answer computed at `generation`, evicting the oldest to stay within budget.
     pub fn put(&self, key: Key, generation: u64, content_type: String, body: Bytes) {
-        let size = body.len() + key.query.len() + key.dataset.len() + key.accept.len();
+        let size = key.size(body.len());
         if size > MAX_ENTRY_BYTES || size > self.budget {
             return;
         }
@@ -87,7 +96,7 @@ impl ResultCache {
             return;
         };
         if let Some(old) = kept.entries.remove(&key) {
-            kept.bytes -= old.body.len() + key.query.len() + key.dataset.len() + key.accept.len();
+            kept.bytes -= key.size(old.body.len());
             kept.order.retain(|k| k != &key);
         }
         while kept.bytes + size > self.budget {
@@ -95,10 +104,7 @@ impl ResultCache {
                 break;
             };
             if let Some(old) = kept.entries.remove(&oldest) {
-                kept.bytes -= old.body.len()
-                    + oldest.query.len()
-                    + oldest.dataset.len()
-                    + oldest.accept.len();
+                kept.bytes -= oldest.size(old.body.len());
             }
         }
         kept.bytes += size;
@@ -112,6 +118,20 @@ impl ResultCache {
             },
         );
     }
+}
+
+/// Says that an answer was the kept one (`hit`), computed before this request.
+pub const CACHE_HEADER: &str = "x-dealgraph-cache";
+
+/// A kept answer as a response: its content type, and the header that says it was kept.
+pub fn kept_response(content_type: &str, body: Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(CACHE_HEADER, HeaderValue::from_static("hit"));
+    response
 }
 
 #[cfg(test)]

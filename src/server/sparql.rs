@@ -4,7 +4,7 @@
 
 use super::error::ApiError;
 use super::negotiate::{self, Format, GRAPH_OFFERS, RESULT_OFFERS};
-use super::result_cache::{Key, MAX_ENTRY_BYTES, ResultCache};
+use super::result_cache::{Key, MAX_ENTRY_BYTES, ResultCache, kept_response};
 use super::stream::{self, write_error};
 use super::{AppState, read_body, require_write};
 use crate::store::{Dataset, QueryRequest, StoreError, WriteOp};
@@ -244,21 +244,15 @@ fn lookup(
     };
     match state.result_cache.get(&key, generation) {
         Some((content_type, body)) => {
-            let mut response = Response::new(Body::from(body));
-            let headers = response.headers_mut();
-            if let Ok(value) = HeaderValue::from_str(&content_type) {
-                headers.insert(header::CONTENT_TYPE, value);
-            }
-            headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-            headers.insert(CACHE_HEADER, HeaderValue::from_static("hit"));
+            let mut response = kept_response(&content_type, body);
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("Accept"));
             Err(Box::new(response))
         }
         None => Ok(Some((key, generation))),
     }
 }
-
-/// Says that an answer was the kept one (`hit`), computed before this request.
-pub const CACHE_HEADER: &str = "x-dealgraph-cache";
 
 /// Prefixes graph answers are written with, so Turtle and RDF/XML read well.
 const PREFIXES: &[(&str, &str)] = &[

@@ -3,7 +3,7 @@
 
 use super::{
     CERTAINTY, DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, best_label, iri_of, is_derived,
-    names_its_object, text_of,
+    names_its_object,
 };
 use crate::store::StoreError;
 use oxigraph::model::{NamedNode, Quad, Term};
@@ -685,11 +685,7 @@ pub(crate) fn newest_facts_naming(
          }} }}
          FILTER EXISTS {{ ?fact dg:certainty ?c FILTER NOT EXISTS {{ GRAPH {derived} {{ ?fact dg:certainty ?c }} }} }}"
     );
-    let total = reader
-        .select(&format!("SELECT (COUNT(*) AS ?n) WHERE {{ {facts} }}"))?
-        .first()
-        .and_then(|row| text_of(row.get("n"))?.parse::<usize>().ok())
-        .unwrap_or(0);
+    let total = reader.count(&format!("SELECT (COUNT(*) AS ?n) WHERE {{ {facts} }}"))?;
     let dated = |name: &str, var: &str| {
         format!(
             "OPTIONAL {{ ?fact dg:{name} ?{var} FILTER(isLiteral(?{var}))

@@ -9,7 +9,7 @@ use super::facts::placed_at;
 use super::facts::{Amount, CertaintyRef, Fact, Roles, Side, links, read_facts};
 use super::{
     CERTAINTY, DG, RDF_TYPE, Reader, Ref, ViewError, best_label, iri_of, is_derived,
-    names_its_object, text_of, values, within,
+    names_its_object, values, within,
 };
 use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
 use serde::Serialize;
@@ -575,13 +575,9 @@ pub(crate) fn describe_nodes(
 fn facts_count(reader: &Reader<'_>, iri: &str) -> Result<usize, ViewError> {
     // Counted by the query engine rather than from decoded quads: a count needs no fact's IRI,
     // and decoding each (a string lookup per term on disk) was most of a neighbourhood's time.
-    let as_party = reader
-        .select(&format!(
-            "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {{ SELECT ?f WHERE {{ ?f dg:party <{iri}> }} LIMIT {MAX_COUNTED} }} }}"
-        ))?
-        .first()
-        .and_then(|row| text_of(row.get("n"))?.parse::<usize>().ok())
-        .unwrap_or(0);
+    let as_party = reader.count(&format!(
+        "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {{ SELECT ?f WHERE {{ ?f dg:party <{iri}> }} LIMIT {MAX_COUNTED} }} }}"
+    ))?;
     if as_party > 0 {
         return Ok(as_party);
     }

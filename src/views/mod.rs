@@ -329,6 +329,15 @@ impl<'a> Reader<'a> {
         Ok(best_label(&self.names(node)?))
     }
 
+    /// Runs a SELECT whose one row binds `?n` to a count, and returns the count (0 if none).
+    pub(crate) fn count(&self, query: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .select(query)?
+            .first()
+            .and_then(|row| text_of(row.get("n"))?.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// Runs a SELECT (the prefixes are added) over the union of all graphs.
     pub(crate) fn select(&self, query: &str) -> Result<Vec<QuerySolution>, StoreError> {
         self.check()?;
