@@ -3,20 +3,23 @@
 //! transaction so that it never holds anything its rules do not produce from the data as it is.
 //!
 //! The rules are data: the RDFS and OWL RL pieces the ontology uses (subclass, subproperty,
-//! domain, range, inverse, symmetric, transitive) are fixed SPARQL CONSTRUCTs below, and the
+//! domain, range, inverse, symmetric, transitive) are defined by fixed SPARQL CONSTRUCTs below
+//! ([`BUILT_IN_RULES`]; all but the transitive one run in Rust, read off the schema), and the
 //! company-to-company edges read off deal nodes are the `dg:derivationRule` CONSTRUCTs the
 //! ontology attaches to each derived property. They run to a fixpoint.
-//! This module knows nothing of oxigraph's store or of HTTP: it works through [`RuleTarget`].
+//! This module knows nothing of oxigraph's store or of HTTP: it works through [`RuleTarget`]
+//! (and [`LocalTarget`] for [`update`]). A bulk load runs [`recompute`] on the store itself,
+//! outside any transaction; every other write runs it inside its transaction.
 //!
 //! A write that changes a few triples need not recompute everything: [`update`] recomputes only
 //! the derived triples that touch the nodes the write touched (see its invariant), and falls
 //! back to [`recompute`] whenever it cannot be sure that is exact.
 
 use crate::store::{NAMESPACE, StoreError};
-use oxigraph::model::{NamedNode, Term, Triple};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
 use spargebra::algebra::{GraphPattern, PropertyPathExpression};
 use spargebra::term::{NamedNodePattern, TermPattern, Variable};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The named graph that holds every derived triple and nothing else.
 pub fn derived_graph() -> NamedNode {
@@ -31,10 +34,20 @@ pub trait RuleTarget {
     fn select_column(&self, query: &str, variable: &str) -> Result<Vec<Term>, StoreError>;
     /// Whether the triple is in any graph.
     fn contains(&self, triple: &Triple) -> Result<bool, StoreError>;
+    /// Every triple with this predicate, in any graph (a triple in two graphs may come twice).
+    fn with_predicate(&self, predicate: &NamedNode) -> Result<Vec<Triple>, StoreError>;
     /// Empties the derived graph.
     fn clear_derived(&mut self) -> Result<(), StoreError>;
     /// Adds triples to the derived graph.
     fn insert_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError>;
+    /// Every triple of a schema predicate ([`SCHEMA_PREDICATES`]), wherever it is, and every
+    /// typing of a property as symmetric or transitive: what the rules read besides the data.
+    fn schema(&self) -> Result<Vec<Triple>, StoreError>;
+}
+
+/// What [`update`] reads and writes besides, to keep the derived graph up to date around a
+/// write.
+pub trait LocalTarget: RuleTarget {
     /// Removes triples from the derived graph.
     fn remove_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError>;
     /// The asserted triples (every graph but the derived one) with `node` as subject or object.
@@ -43,9 +56,6 @@ pub trait RuleTarget {
     fn derived_touching(&self, node: &Term) -> Result<Vec<Triple>, StoreError>;
     /// Whether the triple is asserted in a graph other than the derived one.
     fn is_asserted(&self, triple: &Triple) -> Result<bool, StoreError>;
-    /// Every triple of a schema predicate ([`SCHEMA_PREDICATES`]), wherever it is, and every
-    /// typing of a property as symmetric or transitive: what the rules read besides the data.
-    fn schema(&self) -> Result<Vec<Triple>, StoreError>;
     /// The vocabulary: every subject and IRI object of the ontology's graphs (classes,
     /// properties, concepts, and the external terms they are aligned to).
     fn vocabulary(&self) -> Result<HashSet<Term>, StoreError>;
@@ -62,7 +72,7 @@ pub trait RuleTarget {
 }
 
 /// What [`RuleTarget::with_scratch`] runs: rules on the scratch target, returning triples.
-pub type ScratchWork<'a> = dyn FnMut(&mut dyn RuleTarget) -> Result<Vec<Triple>, StoreError> + 'a;
+pub type ScratchWork<'a> = dyn FnMut(&mut dyn LocalTarget) -> Result<Vec<Triple>, StoreError> + 'a;
 
 /// The predicates whose triples are schema. A write touching one recomputes the derived graph
 /// from scratch, since it can change what is derived anywhere.
@@ -119,7 +129,7 @@ pub const MAX_LOCAL_TRIPLES: usize = 1_000;
 /// subjects) stay out of `A`, which is exact as long as nothing derived has one as its subject;
 /// this function checks that, before and after.
 pub fn update(
-    target: &mut dyn RuleTarget,
+    target: &mut dyn LocalTarget,
     touched: &[Triple],
 ) -> Result<Option<DerivedChange>, StoreError> {
     if touched.len() > MAX_LOCAL_TRIPLES {
@@ -343,7 +353,9 @@ const PREFIXES: &str = "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#
     PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> \
     PREFIX owl: <http://www.w3.org/2002/07/owl#> ";
 
-/// The RDFS and OWL RL rules, by their names in the specifications.
+/// The RDFS and OWL RL rules, by their names in the specifications, as SPARQL. This is their
+/// definition: [`recompute`] applies all but prp-trp in Rust (see [`Schema`]), and
+/// `tests/inference.rs` checks that it derives exactly what these CONSTRUCTs do.
 pub const BUILT_IN_RULES: &[(&str, &str)] = &[
     // rdfs9 with rdfs11 folded in: instances of a class are instances of its superclasses.
     (
@@ -381,8 +393,12 @@ pub const BUILT_IN_RULES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The most rounds a fixpoint may take; each round applies every rule once. Our rules close
-/// in two or three rounds (a derived edge, then its inverse and superproperty).
+/// The SPARQL prefixes [`BUILT_IN_RULES`] use.
+pub const RULE_PREFIXES: &str = PREFIXES;
+
+/// The most rounds a fixpoint may take. A round closes the data under the built-in rules,
+/// then applies the SPARQL rules once. Our rules close in two rounds (the deal edges, then a
+/// round that finds nothing new).
 const MAX_ROUNDS: usize = 16;
 
 /// What a recomputation did.
@@ -392,14 +408,252 @@ pub struct Derivation {
     pub rounds: usize,
 }
 
+const SUB_CLASS_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subClassOf";
+const SUB_PROPERTY_OF: &str = "http://www.w3.org/2000/01/rdf-schema#subPropertyOf";
+const DOMAIN: &str = "http://www.w3.org/2000/01/rdf-schema#domain";
+const RANGE: &str = "http://www.w3.org/2000/01/rdf-schema#range";
+const RDFS_LITERAL: &str = "http://www.w3.org/2000/01/rdf-schema#Literal";
+const INVERSE_OF: &str = "http://www.w3.org/2002/07/owl#inverseOf";
+const SYMMETRIC: &str = "http://www.w3.org/2002/07/owl#SymmetricProperty";
+const TRANSITIVE: &str = "http://www.w3.org/2002/07/owl#TransitiveProperty";
+
+/// The schema as the built-in rules (all but prp-trp) read it, with the subclass and
+/// subproperty chains followed once, so that each rule costs a map lookup per data triple.
+/// Evaluating them as SPARQL CONSTRUCTs over the whole store again each round took 132 of the
+/// 214 s of a million-triple load.
+#[derive(Debug, Default)]
+struct Schema {
+    /// rdfs9: a class (any term an rdf:type points at) to every IRI its subClassOf+ reaches.
+    superclasses: HashMap<Term, Vec<NamedNode>>,
+    /// rdfs7: a property to every IRI its subPropertyOf+ reaches.
+    superproperties: HashMap<NamedNode, Vec<NamedNode>>,
+    /// rdfs2 and rdfs3 (rdfs:Literal left out).
+    domains: HashMap<NamedNode, Vec<NamedNode>>,
+    ranges: HashMap<NamedNode, Vec<NamedNode>>,
+    /// prp-inv1 and prp-inv2: `p owl:inverseOf q` makes `x p y` give `y q x` and `x q y`
+    /// give `y p x`; both directions are kept here.
+    inverses: HashMap<NamedNode, Vec<NamedNode>>,
+    symmetric: HashSet<NamedNode>,
+    /// Whether some property is transitive: prp-trp joins two data triples, so it stays SPARQL.
+    transitive: bool,
+}
+
+impl Schema {
+    /// The asserted schema, and whatever schema triples the rules have derived so far.
+    fn read(target: &dyn RuleTarget, found: &Found) -> Result<Schema, StoreError> {
+        let mut triples = target.schema()?;
+        triples.extend(found.derived.iter().filter(|t| is_schema(t)).cloned());
+        let mut schema = Schema::default();
+        let mut class_edges: HashMap<Term, Vec<Term>> = HashMap::new();
+        let mut property_edges: HashMap<Term, Vec<Term>> = HashMap::new();
+        for triple in &triples {
+            let subject = Term::from(triple.subject.clone());
+            let named = |term: &Term| match term {
+                Term::NamedNode(n) => Some(n.clone()),
+                _ => None,
+            };
+            match triple.predicate.as_str() {
+                SUB_CLASS_OF => class_edges
+                    .entry(subject)
+                    .or_default()
+                    .push(triple.object.clone()),
+                SUB_PROPERTY_OF => property_edges
+                    .entry(subject)
+                    .or_default()
+                    .push(triple.object.clone()),
+                DOMAIN | RANGE => {
+                    if let (NamedOrBlankNode::NamedNode(p), Some(c)) =
+                        (&triple.subject, named(&triple.object))
+                    {
+                        if triple.predicate.as_str() == DOMAIN {
+                            schema.domains.entry(p.clone()).or_default().push(c);
+                        } else if c.as_str() != RDFS_LITERAL {
+                            schema.ranges.entry(p.clone()).or_default().push(c);
+                        }
+                    }
+                }
+                INVERSE_OF => {
+                    if let (NamedOrBlankNode::NamedNode(p), Some(q)) =
+                        (&triple.subject, named(&triple.object))
+                    {
+                        schema
+                            .inverses
+                            .entry(p.clone())
+                            .or_default()
+                            .push(q.clone());
+                        schema.inverses.entry(q).or_default().push(p.clone());
+                    }
+                }
+                RDF_TYPE => match (&triple.subject, triple.object.as_ref()) {
+                    (NamedOrBlankNode::NamedNode(p), oxigraph::model::TermRef::NamedNode(c))
+                        if c.as_str() == SYMMETRIC =>
+                    {
+                        schema.symmetric.insert(p.clone());
+                    }
+                    (_, oxigraph::model::TermRef::NamedNode(c)) if c.as_str() == TRANSITIVE => {
+                        schema.transitive = true;
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        for start in class_edges.keys() {
+            let reached = reachable(start, &class_edges);
+            if !reached.is_empty() {
+                schema.superclasses.insert(start.clone(), reached);
+            }
+        }
+        for start in property_edges.keys() {
+            if let Term::NamedNode(p) = start {
+                let reached = reachable(start, &property_edges);
+                if !reached.is_empty() {
+                    schema.superproperties.insert(p.clone(), reached);
+                }
+            }
+        }
+        Ok(schema)
+    }
+
+    /// The predicates whose triples some built-in rule reads, and those it writes: reading
+    /// them all once tells which consequences are asserted already without a lookup each.
+    fn predicates(&self) -> Vec<NamedNode> {
+        let mut predicates: HashSet<NamedNode> = HashSet::new();
+        if !self.superclasses.is_empty() || !self.domains.is_empty() || !self.ranges.is_empty() {
+            predicates.insert(NamedNode::new_unchecked(RDF_TYPE));
+        }
+        for (p, qs) in self.superproperties.iter().chain(&self.inverses) {
+            predicates.insert(p.clone());
+            predicates.extend(qs.iter().cloned());
+        }
+        predicates.extend(self.domains.keys().cloned());
+        predicates.extend(self.ranges.keys().cloned());
+        predicates.extend(self.symmetric.iter().cloned());
+        let mut predicates: Vec<NamedNode> = predicates.into_iter().collect();
+        predicates.sort();
+        predicates
+    }
+
+    /// What the built-in rules (but prp-trp) derive from one triple and the schema alone.
+    fn consequences(&self, triple: &Triple, out: &mut Vec<Triple>) {
+        let rdf_type = || NamedNode::new_unchecked(RDF_TYPE);
+        let p = &triple.predicate;
+        let x = &triple.subject;
+        let y = &triple.object;
+        let y_subject: Option<NamedOrBlankNode> = match y {
+            Term::NamedNode(n) => Some(n.clone().into()),
+            Term::BlankNode(b) => Some(b.clone().into()),
+            _ => None,
+        };
+        if p.as_str() == RDF_TYPE
+            && let Some(classes) = self.superclasses.get(y)
+        {
+            for d in classes {
+                out.push(Triple::new(x.clone(), rdf_type(), d.clone()));
+            }
+        }
+        for q in self.superproperties.get(p).into_iter().flatten() {
+            out.push(Triple::new(x.clone(), q.clone(), y.clone()));
+        }
+        for c in self.domains.get(p).into_iter().flatten() {
+            out.push(Triple::new(x.clone(), rdf_type(), c.clone()));
+        }
+        if let Some(y) = &y_subject {
+            for c in self.ranges.get(p).into_iter().flatten() {
+                out.push(Triple::new(y.clone(), rdf_type(), c.clone()));
+            }
+            for q in self.inverses.get(p).into_iter().flatten() {
+                out.push(Triple::new(y.clone(), q.clone(), Term::from(x.clone())));
+            }
+            if self.symmetric.contains(p) {
+                out.push(Triple::new(y.clone(), p.clone(), Term::from(x.clone())));
+            }
+        }
+    }
+}
+
+/// The IRIs reachable from `start` in one or more steps (`+`: `start` itself only on a cycle).
+fn reachable(start: &Term, edges: &HashMap<Term, Vec<Term>>) -> Vec<NamedNode> {
+    let mut seen: HashSet<&Term> = HashSet::new();
+    let mut stack: Vec<&Term> = edges.get(start).into_iter().flatten().collect();
+    while let Some(node) = stack.pop() {
+        if seen.insert(node) {
+            stack.extend(edges.get(node).into_iter().flatten());
+        }
+    }
+    let mut reached: Vec<NamedNode> = seen
+        .into_iter()
+        .filter_map(|t| match t {
+            Term::NamedNode(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    reached.sort();
+    reached
+}
+
+/// The derived triples found so far, and what is known to be asserted: every triple of the
+/// `read` predicates, and the candidates of other predicates found in the store, so that no
+/// candidate is looked up twice and most are not looked up at all.
+#[derive(Default)]
+struct Found {
+    derived: HashSet<Triple>,
+    asserted: HashSet<Triple>,
+    read: HashSet<NamedNode>,
+}
+
+impl Found {
+    /// Whether `triple` is new: neither derived already nor in the store.
+    fn is_new(&mut self, target: &dyn RuleTarget, triple: &Triple) -> Result<bool, StoreError> {
+        if self.derived.contains(triple) || self.asserted.contains(triple) {
+            return Ok(false);
+        }
+        if !self.read.contains(&triple.predicate) && target.contains(triple)? {
+            self.asserted.insert(triple.clone());
+            return Ok(false);
+        }
+        self.derived.insert(triple.clone());
+        Ok(true)
+    }
+}
+
+/// Closes `start` under the built-in rules (but prp-trp): every new consequence, and theirs.
+/// Returns the new triples; each is added to `found`.
+fn close(
+    schema: &Schema,
+    start: Vec<Triple>,
+    target: &dyn RuleTarget,
+    found: &mut Found,
+) -> Result<Vec<Triple>, StoreError> {
+    let mut new = Vec::new();
+    let mut queue = start;
+    let mut consequences = Vec::new();
+    // Bounded: a triple enters the queue only when it is new to `found`, and the rules make
+    // triples only out of the terms already there.
+    while let Some(triple) = queue.pop() {
+        consequences.clear();
+        schema.consequences(&triple, &mut consequences);
+        for consequence in consequences.drain(..) {
+            if found.is_new(target, &consequence)? {
+                new.push(consequence.clone());
+                queue.push(consequence);
+            }
+        }
+    }
+    Ok(new)
+}
+
 /// Rebuilds the derived graph from scratch: empties it, then applies every rule until nothing
 /// new appears. Triples already asserted in another graph are not repeated in it.
+///
+/// Semi-naive: the built-in rules read one data triple each, so they run in Rust over every
+/// triple once, as a worklist. The SPARQL rules (each `dg:derivationRule`, and prp-trp when
+/// some property is transitive) run over the whole store each round, and only what they find
+/// new goes through the worklist again. A derived schema triple changes what the built-in
+/// rules do: the schema is then read again and every triple goes through it again.
 pub fn recompute(target: &mut dyn RuleTarget) -> Result<Derivation, StoreError> {
     target.clear_derived()?;
-    let mut rules: Vec<String> = BUILT_IN_RULES
-        .iter()
-        .map(|(_, rule)| format!("{PREFIXES}{rule}"))
-        .collect();
+    let mut rules: Vec<String> = Vec::new();
     for rule in target.select_column(
         "SELECT DISTINCT ?rule WHERE { ?p <https://w3id.org/dealgraph/ontology#derivationRule> ?rule }",
         "rule",
@@ -408,33 +662,109 @@ pub fn recompute(target: &mut dyn RuleTarget) -> Result<Derivation, StoreError> 
             rules.push(rule.value().to_owned());
         }
     }
+    let mut found = Found::default();
+    let mut schema = Schema::read(target, &found)?;
+    let transitive_rule = BUILT_IN_RULES
+        .iter()
+        .find(|(name, _)| *name == "prp-trp")
+        .map(|(_, rule)| format!("{PREFIXES}{rule}"));
     let mut derivation = Derivation::default();
+    let started = std::time::Instant::now();
+    let mut start = every_triple_read(&schema, target, &mut found)?;
+    tracing::debug!(
+        triples = start.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "read what the built-in rules read"
+    );
     for round in 1..=MAX_ROUNDS {
-        let mut new: HashSet<Triple> = HashSet::new();
-        for rule in &rules {
+        derivation.rounds = round;
+        let started = std::time::Instant::now();
+        let closed = close(&schema, std::mem::take(&mut start), target, &mut found)?;
+        let schema_grew = closed.iter().any(is_schema);
+        let closed_count = closed.len();
+        insert(target, closed, &mut derivation)?;
+        tracing::debug!(
+            round,
+            closed_count,
+            ms = started.elapsed().as_millis() as u64,
+            "built-in rules applied"
+        );
+        let started = std::time::Instant::now();
+        if schema_grew {
+            schema = Schema::read(target, &found)?;
+            start = every_triple_read(&schema, target, &mut found)?;
+            continue;
+        }
+        let mut new: Vec<Triple> = Vec::new();
+        let transitive = transitive_rule.as_ref().filter(|_| schema.transitive);
+        for rule in rules.iter().chain(transitive) {
             for triple in target.construct(rule).map_err(|e| match e {
                 StoreError::SparqlSyntax(m) => {
                     StoreError::BadRequest(format!("a dg:derivationRule does not parse: {m}"))
                 }
                 other => other,
             })? {
-                if !new.contains(&triple) && !target.contains(&triple)? {
-                    new.insert(triple);
+                if found.is_new(target, &triple)? {
+                    new.push(triple);
                 }
             }
         }
-        derivation.rounds = round;
+        tracing::debug!(
+            round,
+            found = new.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "SPARQL rules applied"
+        );
         if new.is_empty() {
             return Ok(derivation);
         }
-        derivation.triples += new.len();
-        let mut batch: Vec<Triple> = new.into_iter().collect();
-        batch.sort_by_key(ToString::to_string);
-        target.insert_derived(&batch)?;
+        let schema_grew = new.iter().any(is_schema);
+        insert(target, new.clone(), &mut derivation)?;
+        if schema_grew {
+            schema = Schema::read(target, &found)?;
+            start = every_triple_read(&schema, target, &mut found)?;
+        } else {
+            start = new;
+        }
     }
     Err(StoreError::Storage(format!(
         "the derivation rules did not reach a fixpoint in {MAX_ROUNDS} rounds"
     )))
+}
+
+/// Every triple (asserted or derived so far) of a predicate the built-in rules read or write;
+/// the asserted ones are noted in `found`.
+fn every_triple_read(
+    schema: &Schema,
+    target: &dyn RuleTarget,
+    found: &mut Found,
+) -> Result<Vec<Triple>, StoreError> {
+    let mut triples = Vec::new();
+    for predicate in schema.predicates() {
+        let read = target.with_predicate(&predicate)?;
+        // The derived graph holds exactly `found.derived`: the rest is asserted.
+        for triple in &read {
+            if !found.derived.contains(triple) {
+                found.asserted.insert(triple.clone());
+            }
+        }
+        found.read.insert(predicate);
+        triples.extend(read);
+    }
+    Ok(triples)
+}
+
+/// Writes a batch of new derived triples.
+fn insert(
+    target: &mut dyn RuleTarget,
+    batch: Vec<Triple>,
+    derivation: &mut Derivation,
+) -> Result<(), StoreError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    derivation.triples += batch.len();
+    target.insert_derived(&batch)
 }
 
 #[cfg(test)]

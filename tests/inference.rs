@@ -205,3 +205,172 @@ fn each_rdfs_and_owl_rl_rule_on_its_own() {
         );
     }
 }
+
+/// The built-in rules run in Rust, as a worklist (`infer::recompute`); their definition is the
+/// SPARQL of `infer::BUILT_IN_RULES`. On the article, a generated graph and a graph of corner
+/// cases (a subclass cycle, blank nodes, literals, a transitive chain, a schema triple that is
+/// itself derived), the derived graph must be exactly what those CONSTRUCTs and the ontology's
+/// `dg:derivationRule`s give when run naively to a fixpoint.
+#[test]
+fn the_derived_graph_is_what_the_rules_give_as_sparql() {
+    use dealgraph::infer::{BUILT_IN_RULES, RULE_PREFIXES};
+    use dealgraph::rdf::ParseLimits;
+    use dealgraph::store::{
+        Backend, Dataset, EmbeddedStore, GraphTarget, QueryRequest, StoreLocation, StoreOptions,
+        WriteOp,
+    };
+    use oxigraph::io::{RdfFormat, RdfParser};
+    use oxigraph::model::{GraphName, NamedNode, Quad, Triple};
+    use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
+    use std::collections::BTreeSet;
+
+    let store = EmbeddedStore::open(
+        &StoreLocation::Memory,
+        StoreOptions::default(),
+        ParseLimits::default(),
+    )
+    .unwrap();
+    dealgraph::seed::seed_if_empty(&store, &common::seed_dirs(), ParseLimits::default()).unwrap();
+    let mut generated = Vec::new();
+    dealgraph::generate::generate(
+        &dealgraph::generate::GeneratorConfig::new(3_000, 7),
+        &mut generated,
+    )
+    .unwrap();
+    let corners = "@prefix ex: <http://example.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+ex:A rdfs:subClassOf ex:B . ex:B rdfs:subClassOf ex:A , _:anon . _:anon rdfs:subClassOf ex:C .
+ex:x a ex:A . _:thing a ex:B .
+ex:p rdfs:subPropertyOf ex:q . ex:q a owl:SymmetricProperty ; owl:inverseOf ex:r .
+ex:x ex:p ex:y , \"a literal\" , _:thing .
+ex:p rdfs:range ex:R , rdfs:Literal . ex:q rdfs:domain ex:D . ex:r rdfs:range _:anon .
+ex:t a owl:TransitiveProperty . ex:a ex:t ex:b . ex:b ex:t ex:c . ex:c ex:t ex:d .
+ex:sub rdfs:subPropertyOf rdfs:subClassOf . ex:E ex:sub ex:F . ex:z a ex:E .";
+    let graph = |name: &str| NamedNode::new(format!("http://example.org/{name}")).unwrap();
+    // Where `dealgraph generate` writes.
+    let generated_graph = NamedNode::new("https://w3id.org/dealgraph/graph/generated").unwrap();
+    let parse = |format: RdfFormat, text: &[u8], name: &NamedNode| -> Vec<Quad> {
+        RdfParser::from_format(format)
+            .with_default_graph(GraphName::NamedNode(name.clone()))
+            .for_slice(text)
+            .map(|q| q.unwrap())
+            .collect()
+    };
+    store
+        .write(WriteOp::ReplaceGraphs {
+            graphs: vec![
+                (
+                    GraphTarget::Named(generated_graph.clone()),
+                    parse(RdfFormat::NQuads, &generated, &generated_graph),
+                ),
+                (
+                    GraphTarget::Named(graph("corners")),
+                    parse(RdfFormat::Turtle, corners.as_bytes(), &graph("corners")),
+                ),
+            ],
+        })
+        .expect("the graphs conform");
+
+    let select = |query: &str| -> Vec<Quad> {
+        let QueryResults::Solutions(rows) = store
+            .query(&QueryRequest {
+                query: query.into(),
+                dataset: Dataset::default(),
+                cancel: CancellationToken::new(),
+            })
+            .unwrap()
+        else {
+            panic!("a SELECT")
+        };
+        rows.map(|row| {
+            let row = row.unwrap();
+            let subject: oxigraph::model::NamedOrBlankNode = match &row["s"] {
+                oxigraph::model::Term::NamedNode(n) => n.clone().into(),
+                oxigraph::model::Term::BlankNode(b) => b.clone().into(),
+                other => panic!("a subject: {other}"),
+            };
+            let oxigraph::model::Term::NamedNode(p) = &row["p"] else {
+                panic!("a predicate")
+            };
+            let oxigraph::model::Term::NamedNode(g) = &row["g"] else {
+                panic!("a graph")
+            };
+            Quad::new(subject, p.clone(), row["o"].clone(), g.clone())
+        })
+        .collect()
+    };
+    let asserted = select(&format!(
+        "SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{DERIVED}>) }}"
+    ));
+    let derived: BTreeSet<String> = select(&format!(
+        "SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g = <{DERIVED}>) }}"
+    ))
+    .into_iter()
+    .map(|q| Triple::from(q).to_string())
+    .collect();
+
+    // The reference: every rule as a CONSTRUCT over the union, again and again until nothing
+    // new comes, new triples kept in a graph of their own.
+    let reference = oxigraph::store::Store::new().unwrap();
+    reference.extend(asserted.iter().cloned()).unwrap();
+    let into = NamedNode::new(DERIVED).unwrap();
+    let mut rules: Vec<String> = BUILT_IN_RULES
+        .iter()
+        .map(|(_, rule)| format!("{RULE_PREFIXES}{rule}"))
+        .collect();
+    for quad in &asserted {
+        if quad.predicate.as_str() == "https://w3id.org/dealgraph/ontology#derivationRule"
+            && let oxigraph::model::Term::Literal(rule) = &quad.object
+            && !rules.contains(&rule.value().to_owned())
+        {
+            rules.push(rule.value().to_owned());
+        }
+    }
+    let mut expected: BTreeSet<String> = BTreeSet::new();
+    for round in 0.. {
+        assert!(round < 16, "the reference reaches no fixpoint");
+        let mut new = Vec::new();
+        for rule in &rules {
+            let mut prepared = SparqlEvaluator::new().parse_query(rule).unwrap();
+            prepared.dataset_mut().set_default_graph_as_union();
+            let QueryResults::Graph(triples) = prepared.on_store(&reference).execute().unwrap()
+            else {
+                panic!("a CONSTRUCT")
+            };
+            for triple in triples {
+                let triple = triple.unwrap();
+                let present = reference
+                    .quads_for_pattern(
+                        Some(triple.subject.as_ref()),
+                        Some(triple.predicate.as_ref()),
+                        Some(triple.object.as_ref()),
+                        None,
+                    )
+                    .next()
+                    .is_some();
+                if !present {
+                    new.push(triple);
+                }
+            }
+        }
+        if new.is_empty() {
+            break;
+        }
+        for triple in new {
+            expected.insert(triple.to_string());
+            reference.insert(&triple.in_graph(into.as_ref())).unwrap();
+        }
+    }
+    assert!(
+        expected.contains("<http://example.org/z> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/F>"),
+        "the corner graph derives a type through a derived subclass"
+    );
+    assert!(expected.len() > 1_000, "{}", expected.len());
+    let missing: Vec<_> = expected.difference(&derived).collect();
+    let extra: Vec<_> = derived.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+}
