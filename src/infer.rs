@@ -676,10 +676,28 @@ pub fn recompute(target: &mut dyn RuleTarget) -> Result<Derivation, StoreError> 
         ms = started.elapsed().as_millis() as u64,
         "read what the built-in rules read"
     );
+    // The predicates the SPARQL rules read, when each names all of its own.
+    let rules_read: Option<HashSet<NamedNode>> = rules
+        .iter()
+        .map(|rule| predicates_read(rule))
+        .try_fold(HashSet::new(), |mut all, read| {
+            all.extend(read?);
+            Some(all)
+        });
+    // Whether the SPARQL rules have seen everything derived so far.
+    let mut rules_current = false;
     for round in 1..=MAX_ROUNDS {
         derivation.rounds = round;
         let started = std::time::Instant::now();
+        // What the SPARQL rules found last round, unless schema: they need not run again for
+        // it unless they read one of its predicates.
+        let unseen_by_rules = |triples: &[Triple]| match &rules_read {
+            Some(read) => triples.iter().any(|t| read.contains(&t.predicate)),
+            None => !triples.is_empty(),
+        };
+        rules_current = rules_current && !unseen_by_rules(&start);
         let closed = close(&schema, std::mem::take(&mut start), target, &mut found)?;
+        rules_current = rules_current && !unseen_by_rules(&closed);
         let schema_grew = closed.iter().any(is_schema);
         let closed_count = closed.len();
         insert(target, closed, &mut derivation)?;
@@ -694,6 +712,10 @@ pub fn recompute(target: &mut dyn RuleTarget) -> Result<Derivation, StoreError> 
             schema = Schema::read(target, &found)?;
             start = every_triple_read(&schema, target, &mut found)?;
             continue;
+        }
+        if rules_current && !schema.transitive {
+            tracing::debug!(round, "nothing new reaches the SPARQL rules");
+            return Ok(derivation);
         }
         let mut new: Vec<Triple> = Vec::new();
         let transitive = transitive_rule.as_ref().filter(|_| schema.transitive);
@@ -723,13 +745,70 @@ pub fn recompute(target: &mut dyn RuleTarget) -> Result<Derivation, StoreError> 
         if schema_grew {
             schema = Schema::read(target, &found)?;
             start = every_triple_read(&schema, target, &mut found)?;
+            rules_current = false;
         } else {
             start = new;
+            rules_current = true;
         }
     }
     Err(StoreError::Storage(format!(
         "the derivation rules did not reach a fixpoint in {MAX_ROUNDS} rounds"
     )))
+}
+
+/// The predicates a SPARQL rule's WHERE clause reads, or `None` when that cannot be told (a
+/// variable predicate, a negated property set, EXISTS, or a form this does not follow).
+fn predicates_read(rule: &str) -> Option<HashSet<NamedNode>> {
+    let Ok(spargebra::Query::Construct { pattern, .. }) =
+        spargebra::SparqlParser::new().parse_query(rule)
+    else {
+        return None;
+    };
+    let mut read = HashSet::new();
+    pattern_reads(&pattern, &mut read).then_some(read)
+}
+
+fn pattern_reads(pattern: &GraphPattern, read: &mut HashSet<NamedNode>) -> bool {
+    match pattern {
+        GraphPattern::Bgp { patterns } => patterns.iter().all(|p| match &p.predicate {
+            NamedNodePattern::NamedNode(n) => {
+                read.insert(n.clone());
+                true
+            }
+            NamedNodePattern::Variable(_) => false,
+        }),
+        GraphPattern::Path { path, .. } => path_reads(path, read),
+        GraphPattern::Join { left, right } | GraphPattern::Union { left, right } => {
+            pattern_reads(left, read) && pattern_reads(right, read)
+        }
+        GraphPattern::Filter { expr, inner }
+        | GraphPattern::Extend {
+            expression: expr,
+            inner,
+            ..
+        } => !format!("{expr:?}").contains("Exists(") && pattern_reads(inner, read),
+        GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Project { inner, .. } => pattern_reads(inner, read),
+        _ => false,
+    }
+}
+
+fn path_reads(path: &PropertyPathExpression, read: &mut HashSet<NamedNode>) -> bool {
+    match path {
+        PropertyPathExpression::NamedNode(n) => {
+            read.insert(n.clone());
+            true
+        }
+        PropertyPathExpression::Reverse(p)
+        | PropertyPathExpression::ZeroOrMore(p)
+        | PropertyPathExpression::OneOrMore(p)
+        | PropertyPathExpression::ZeroOrOne(p) => path_reads(p, read),
+        PropertyPathExpression::Sequence(a, b) | PropertyPathExpression::Alternative(a, b) => {
+            path_reads(a, read) && path_reads(b, read)
+        }
+        PropertyPathExpression::NegatedPropertySet(_) => false,
+    }
 }
 
 /// Every triple (asserted or derived so far) of a predicate the built-in rules read or write;

@@ -382,6 +382,48 @@ impl Shapes {
         self.validate_within(data, None)
     }
 
+    /// Validates the data as [`Self::validate`] does, several shapes at a time, one per core:
+    /// the source must be readable from several threads at once (a store, not a transaction).
+    /// A bulk load's check of a million triples ran 366 queries one after the other.
+    pub fn validate_in_parallel(
+        &self,
+        data: &(dyn SelectSource + Sync),
+    ) -> Result<ValidationReport, StoreError> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(self.roots.len())
+            .max(1);
+        let mut results = Vec::new();
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut results = Vec::new();
+                        // Each worker takes the next shape not yet taken: the shapes' costs vary
+                        // a hundredfold.
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&root) = self.roots.get(i) else {
+                                return Ok(results);
+                            };
+                            let targets = &self.shapes[root].targets;
+                            self.validate_shape(root, Focus::Targets(targets), data, &mut results)?;
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                results.extend(worker.join().unwrap_or_else(|_| {
+                    Err(StoreError::Storage("a shape check panicked".to_owned()))
+                })?);
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        results.sort_by_cached_key(ValidationResult::sort_key);
+        Ok(ValidationReport { results })
+    }
+
     /// Validates the focus nodes among `nodes` (IRIs), or all of them for `None`.
     pub fn validate_within(
         &self,
@@ -1885,6 +1927,46 @@ mod tests {
             Path::Inverse(p).triple("?a", "?b"),
             "?b <http://example.com/p> ?a ."
         );
+    }
+
+    /// The shapes checked side by side report exactly what they report one after the other.
+    #[test]
+    fn validating_in_parallel_reports_what_validating_in_turn_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shapes_text = std::fs::read_to_string(root.join("ontology/shapes.ttl")).unwrap();
+        let mut shapes_graph = Graph::new();
+        for quad in RdfParser::from_format(RdfFormat::Turtle).for_slice(shapes_text.as_bytes()) {
+            shapes_graph.insert(quad.unwrap().as_ref());
+        }
+        let shapes = Shapes::from_graph(&shapes_graph).unwrap();
+        let store = Store::new().unwrap();
+        for file in ["ontology/dealgraph.ttl", "ontology/certainty.ttl"] {
+            store
+                .load_from_slice(
+                    RdfFormat::Turtle,
+                    std::fs::read(root.join(file)).unwrap().as_slice(),
+                )
+                .unwrap();
+        }
+        store
+            .load_from_slice(
+                RdfFormat::Turtle,
+                "@prefix dg: <https://w3id.org/dealgraph/ontology#> .
+                 <http://example.com/deal> a dg:Investment ; dg:investor <http://example.com/a> ;
+                   dg:certainty <http://example.com/rumoured> .
+                 <http://example.com/tie> a dg:Partnership ; dg:quote 42 ."
+                    .as_bytes(),
+            )
+            .unwrap();
+        let in_turn = shapes.validate(&store).unwrap();
+        let in_parallel = shapes.validate_in_parallel(&store).unwrap();
+        assert_eq!(in_turn, in_parallel);
+        let shapes_reporting: HashSet<String> = in_turn
+            .results
+            .iter()
+            .map(|r| r.shape.to_string())
+            .collect();
+        assert!(shapes_reporting.len() >= 3, "{in_turn}");
     }
 
     #[test]
