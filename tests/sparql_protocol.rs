@@ -504,3 +504,39 @@ fn a_server_started_with_no_result_cache_keeps_nothing() {
         assert!(response.headers().get("x-dealgraph-cache").is_none());
     }
 }
+
+/// An answer complete within its first 64 KB goes out whole, with its Content-Length; a longer
+/// one streams in chunks, and arrives whole all the same.
+#[test]
+fn a_short_answer_carries_its_length_and_a_long_one_streams() {
+    let server = TestServer::start();
+    let short = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", PEOPLE)])
+        .header("Accept", "application/sparql-results+json")
+        .send()
+        .unwrap();
+    assert_eq!(short.status(), 200);
+    assert!(short.headers().get("transfer-encoding").is_none());
+    let length: usize = short.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = short.text().unwrap();
+    assert_eq!(body.len(), length);
+    assert!(body.contains("CoreWeave"), "{body}");
+
+    let total = common::count_triples(&server);
+    let long = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")])
+        .header("Accept", "application/n-triples")
+        .send()
+        .unwrap();
+    assert_eq!(long.status(), 200);
+    assert_eq!(long.headers()["transfer-encoding"], "chunked");
+    let body = long.text().unwrap();
+    assert!(body.len() > 64 * 1024, "{}", body.len());
+    assert_eq!(body.lines().count() as u64, total);
+}

@@ -20,12 +20,22 @@ use tokio::sync::mpsc;
 
 const CHUNK_BYTES: usize = 64 * 1024;
 
-type Chunk = Result<Bytes, StoreError>;
+/// What the producer sends: a part of the answer, or the whole of it in one piece (the answer
+/// was complete before its first chunk filled), which goes out with a Content-Length and no
+/// chunked encoding.
+enum Piece {
+    Part(Bytes),
+    Whole(Bytes),
+}
+
+type Chunk = Result<Piece, StoreError>;
 
 /// A `Write` that hands full chunks to the response stream.
 pub struct ChunkWriter {
     buffer: Vec<u8>,
     tx: mpsc::Sender<Chunk>,
+    /// Whether a chunk was sent.
+    sent: bool,
     /// A copy of everything written, while it stays under its limit (for the result cache).
     copy: Option<(Vec<u8>, usize)>,
 }
@@ -41,13 +51,19 @@ impl ChunkWriter {
         self.copy.take().map(|(bytes, _)| bytes)
     }
 
-    fn send_buffer(&mut self) -> io::Result<()> {
+    fn send_buffer(&mut self, last: bool) -> io::Result<()> {
         let chunk = Bytes::from(std::mem::replace(
             &mut self.buffer,
             Vec::with_capacity(CHUNK_BYTES),
         ));
+        let piece = if last && !self.sent {
+            Piece::Whole(chunk)
+        } else {
+            Piece::Part(chunk)
+        };
+        self.sent = true;
         self.tx
-            .blocking_send(Ok(chunk))
+            .blocking_send(Ok(piece))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
     }
 }
@@ -63,7 +79,7 @@ impl Write for ChunkWriter {
         }
         self.buffer.extend_from_slice(data);
         if self.buffer.len() >= CHUNK_BYTES {
-            self.send_buffer()?;
+            self.send_buffer(false)?;
         }
         Ok(data.len())
     }
@@ -139,6 +155,7 @@ where
             writer: ChunkWriter {
                 buffer: Vec::with_capacity(CHUNK_BYTES),
                 tx: tx.clone(),
+                sent: false,
                 copy: None,
             },
             cancel,
@@ -147,7 +164,7 @@ where
             if producer.writer.buffer.is_empty() {
                 Ok(())
             } else {
-                producer.writer.send_buffer().map_err(write_error)
+                producer.writer.send_buffer(true).map_err(write_error)
             }
         });
         if let Err(error) = result {
@@ -165,12 +182,15 @@ where
 
     let first = match rx.recv().await {
         Some(Err(error)) => return Err(error.into()),
-        Some(Ok(chunk)) => Some(chunk),
+        Some(Ok(Piece::Whole(whole))) => {
+            return answer(Body::from(whole), &content_type);
+        }
+        Some(Ok(Piece::Part(chunk))) => Some(chunk),
         None => None,
     };
     let rest = futures_util::stream::unfold(rx, |mut rx| async move {
         match rx.recv().await? {
-            Ok(chunk) => Some((Ok(chunk), rx)),
+            Ok(Piece::Part(chunk) | Piece::Whole(chunk)) => Some((Ok(chunk), rx)),
             Err(error) => {
                 tracing::warn!("response cut short after it started: {error}");
                 Some((Err(io::Error::other(error.to_string())), rx))
@@ -184,11 +204,16 @@ where
         )),
         None => Body::empty(),
     };
+    answer(body, &content_type)
+}
+
+/// A 200 response with this body, varying on Accept.
+fn answer(body: Body, content_type: &str) -> Result<Response, ApiError> {
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type).map_err(|e| ApiError::Internal(e.to_string()))?,
+        HeaderValue::from_str(content_type).map_err(|e| ApiError::Internal(e.to_string()))?,
     );
     response
         .headers_mut()
