@@ -11,7 +11,8 @@ use crate::search::{Indexed, SearchLocation, SearchService};
 use crate::seed;
 use crate::server::{self, AppState};
 use crate::store::{
-    Backend, Dataset, EmbeddedStore, GraphTarget, QueryRequest, StoreError, WriteOp,
+    Backend, Dataset, EmbeddedStore, GraphTarget, QueryRequest, RemoteConfig, RemoteStore,
+    StoreError, WriteOp,
 };
 use anyhow::{Context, anyhow, bail};
 use oxigraph::io::{RdfFormat, RdfSerializer};
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Load(args) => load(args),
         Command::Query(args) => query(args),
         Command::Update(args) => update(args),
@@ -78,8 +79,19 @@ pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.store)?;
     let mut config = args.server_config();
+    let store = match args.remote.config().map_err(|e| anyhow!(e))? {
+        None => open_store(&args.store)?,
+        Some(remote) => {
+            if config.write_token.is_some() {
+                bail!(
+                    "--backend sparql reads the engine and does not write to it yet: start it \
+                     without a write token (DEALGRAPH_WRITE_TOKEN)"
+                );
+            }
+            open_remote(remote, &args.store)?
+        }
+    };
     if let Some(dir) = args.queries_dir() {
         config.examples = crate::examples::load(&dir)
             .with_context(|| format!("reading the example queries in {}", dir.display()))?;
@@ -108,6 +120,22 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .context("serving HTTP")
     })
+}
+
+/// Reaches the remote engine and builds the search index, in memory, from its data. The index
+/// is what the engine held at start-up: writes made to the engine afterwards reach the search
+/// only when dealgraph starts again.
+fn open_remote(remote: RemoteConfig, args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
+    let url = remote.query_url.clone();
+    let store = RemoteStore::open(remote, args.limits())
+        .with_context(|| format!("reaching the SPARQL engine at {url}"))?;
+    let store = Indexed::open_at(
+        Arc::new(store),
+        &SearchLocation::Memory,
+        &SearchService::default(),
+    )
+    .with_context(|| format!("building the search index from the engine at {url}"))?;
+    Ok(store)
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

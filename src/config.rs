@@ -4,7 +4,7 @@
 use crate::fetch::Fetcher;
 use crate::rdf::ParseLimits;
 use crate::server::ServerConfig;
-use crate::store::{StoreLocation, StoreOptions};
+use crate::store::{RemoteAuth, RemoteConfig, StoreLocation, StoreOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the SPARQL endpoint, the Graph Store and the web pages over HTTP.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Load RDF files (Turtle, N-Triples, RDF/XML, JSON-LD, TriG, N-Quads; `.gz` too), each
     /// into a named graph of its own unless --graph says otherwise.
     Load(LoadArgs),
@@ -167,6 +167,98 @@ pub struct ServeArgs {
     /// working directory, or in the source tree.
     #[arg(long = "queries-dir", env = "DEALGRAPH_QUERIES_DIR")]
     pub queries: Option<PathBuf>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// Which store the server reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendKind {
+    /// The embedded store, on disk at --db (or in memory with --memory).
+    Embedded,
+    /// An existing SPARQL engine at --query-url, read over the SPARQL 1.1 Protocol.
+    Sparql,
+}
+
+/// Where a remote SPARQL engine answers, and how to reach it (`--backend sparql`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoteArgs {
+    /// The store behind the service.
+    #[arg(
+        long,
+        env = "DEALGRAPH_BACKEND",
+        value_enum,
+        default_value = "embedded"
+    )]
+    pub backend: BackendKind,
+    /// The engine's SPARQL query endpoint (with --backend sparql).
+    #[arg(long, env = "DEALGRAPH_QUERY_URL")]
+    pub query_url: Option<url::Url>,
+    /// User for HTTP basic authentication to the engine (the password in
+    /// DEALGRAPH_REMOTE_PASSWORD).
+    #[arg(long, env = "DEALGRAPH_REMOTE_USER")]
+    pub remote_user: Option<String>,
+    #[arg(long, env = "DEALGRAPH_REMOTE_PASSWORD", hide_env_values = true)]
+    pub remote_password: Option<String>,
+    /// Bearer token sent to the engine.
+    #[arg(long, env = "DEALGRAPH_REMOTE_BEARER", hide_env_values = true)]
+    pub remote_bearer: Option<String>,
+    /// The most a request to the engine may take, in seconds (the query deadline stops the
+    /// answer's reading sooner).
+    #[arg(long, env = "DEALGRAPH_REMOTE_TIMEOUT", default_value_t = 60)]
+    pub remote_timeout: u64,
+    /// Idle connections to the engine kept open for reuse.
+    #[arg(long, env = "DEALGRAPH_REMOTE_CONNECTIONS", default_value_t = 16)]
+    pub remote_connections: usize,
+}
+
+impl RemoteArgs {
+    /// The remote engine's settings, or `None` for the embedded store. Contradictory flags are
+    /// an error naming them.
+    pub fn config(&self) -> Result<Option<RemoteConfig>, String> {
+        if self.backend == BackendKind::Embedded {
+            if self.query_url.is_some() {
+                return Err("--query-url needs --backend sparql".into());
+            }
+            return Ok(None);
+        }
+        let query_url = self
+            .query_url
+            .clone()
+            .ok_or("--backend sparql needs --query-url, the engine's query endpoint")?;
+        // No TLS stack is built in (see Cargo.toml): an https engine is reached through a
+        // local proxy that terminates TLS.
+        if query_url.scheme() != "http" {
+            return Err(format!(
+                "--query-url {query_url}: only http URLs are supported; put a TLS-terminating \
+                 proxy in front of an https endpoint"
+            ));
+        }
+        let auth = match (
+            &self.remote_user,
+            &self.remote_password,
+            &self.remote_bearer,
+        ) {
+            (None, None, None) => RemoteAuth::None,
+            (Some(user), password, None) => RemoteAuth::Basic {
+                user: user.clone(),
+                password: password.clone().unwrap_or_default(),
+            },
+            (None, None, Some(token)) => RemoteAuth::Bearer(token.clone()),
+            (None, Some(_), _) => {
+                return Err("DEALGRAPH_REMOTE_PASSWORD needs --remote-user".into());
+            }
+            (Some(_), _, Some(_)) => {
+                return Err("--remote-user and --remote-bearer exclude each other".into());
+            }
+        };
+        Ok(Some(RemoteConfig {
+            query_url,
+            auth,
+            timeout: Duration::from_secs(self.remote_timeout),
+            max_idle_connections: self.remote_connections,
+        }))
+    }
 }
 
 impl ServeArgs {

@@ -481,7 +481,12 @@ impl Backend for Indexed {
         self.index.last_write()
     }
 
+    fn is_exclusive(&self) -> bool {
+        self.inner.is_exclusive()
+    }
+
     fn generation(&self) -> Option<u64> {
-        Some(self.index.writes())
+        // Over an engine others write to, a count of our own writes says nothing.
+        self.inner.is_exclusive().then(|| self.index.writes())
     }
 }

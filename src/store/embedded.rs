@@ -1086,6 +1086,11 @@ impl Backend for EmbeddedStore {
         Ok(graphs)
     }
 
+    fn is_exclusive(&self) -> bool {
+        // RocksDB's lock keeps every other process out; in memory, nothing else can reach it.
+        true
+    }
+
     fn stats(&self, top: usize) -> Result<Stats, StoreError> {
         let count = |query: &str| -> Result<Vec<(Option<Term>, usize)>, StoreError> {
             let QueryResults::Solutions(solutions) = self

@@ -8,11 +8,13 @@
 
 mod embedded;
 mod error;
+mod remote;
 mod touched;
 mod update;
 
 pub use embedded::{EmbeddedStore, StoreLocation};
 pub use error::{Located, StoreError};
+pub use remote::{RemoteAuth, RemoteConfig, RemoteStore};
 pub use update::prepare_update;
 
 use crate::fetch::Fetcher;
@@ -351,6 +353,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// [`crate::search::Indexed`] decorator does, across restarts).
     fn last_write(&self) -> Option<std::time::SystemTime> {
         None
+    }
+
+    /// Whether every write to the data goes through this backend: the embedded store, which
+    /// dealgraph holds locked, yes; an engine that others can write to, no. Only then may what
+    /// is computed from the data be kept until the next write ([`Backend::generation`]).
+    fn is_exclusive(&self) -> bool {
+        false
     }
 
     /// A number that changes with every write through dealgraph, if the backend counts them

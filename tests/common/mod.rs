@@ -56,6 +56,7 @@ impl TestServer {
             location: StoreLocation::Memory,
             search: SearchLocation::Memory,
             reuse_store: None,
+            remote: None,
         };
         configure(&mut setup);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -84,9 +85,13 @@ impl TestServer {
             search: Some(service.clone()),
             ..StoreOptions::default()
         };
-        let raw_store: Arc<dyn Backend> = match reused {
-            Some(store) => store,
-            None => Arc::new(
+        let raw_store: Arc<dyn Backend> = match (reused, setup.remote.take()) {
+            (Some(store), _) => store,
+            (None, Some(remote)) => Arc::new(
+                dealgraph::store::RemoteStore::open(remote, ParseLimits::default())
+                    .expect("reach the remote engine"),
+            ),
+            (None, None) => Arc::new(
                 EmbeddedStore::open(&setup.location, options, ParseLimits::default())
                     .expect("open store"),
             ),
@@ -164,6 +169,8 @@ pub struct Setup {
     /// Serve this store (the `raw_store` of an earlier server) instead of opening one, as a
     /// restart of the service over the same data would.
     pub reuse_store: Option<(Arc<dyn Backend>, SearchService)>,
+    /// Serve a remote SPARQL engine instead (`--backend sparql`); set `seed` to false with it.
+    pub remote: Option<dealgraph::store::RemoteConfig>,
 }
 
 pub fn client() -> reqwest::blocking::Client {

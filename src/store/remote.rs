@@ -1,0 +1,436 @@
+//! The remote backend: an existing SPARQL engine (a cluster, a managed service) reached over
+//! the SPARQL 1.1 Protocol. dealgraph keeps no data of its own here: every query goes to the
+//! engine, and its answer is parsed as it streams in, so the endpoint's deadline, row limit and
+//! truncation signal work as they do over the embedded store, and the views and the search
+//! index read the engine through the same [`Backend`] methods.
+//!
+//! This backend reads only. Writing through dealgraph's one door over an engine (the derived
+//! graph and the shapes kept in step, the change sent as one SPARQL Update) is not built yet:
+//! every write is refused, and `dealgraph serve --backend sparql` will not start with a write
+//! token. The engine's data is written with the engine's own tools, derived graph included
+//! (`dealgraph dump` of a store loaded through dealgraph has it).
+//!
+//! Engines differ; what is handled here:
+//! - results are asked for with an `Accept` header (SPARQL results JSON, N-Triples), never an
+//!   `output=` parameter, and parsed by the media type the engine answers with;
+//! - the query is sent as an HTML form (`query=`), which every engine takes, with
+//!   `default-graph-uri`/`named-graph-uri` only when the request names graphs;
+//! - an answer cut short mid-stream fails to parse and ends dealgraph's response with an error,
+//!   never as a complete answer.
+
+use super::{Backend, GraphTarget, QueryForm, QueryRequest, Stats, StoreError, WriteOp};
+use crate::guard::{self, Syntax};
+use crate::rdf::ParseLimits;
+use crate::validate::ValidationReport;
+use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
+use oxigraph::model::{NamedNode, Quad, Term, Triple};
+use oxigraph::sparql::results::{
+    QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput,
+};
+use oxigraph::sparql::{
+    CancellationToken, QueryEvaluationError, QueryResults, QuerySolutionIter, QueryTripleIter,
+};
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How dealgraph proves who it is to the engine.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RemoteAuth {
+    None,
+    Basic { user: String, password: String },
+    Bearer(String),
+}
+
+impl std::fmt::Debug for RemoteAuth {
+    // Credentials never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Basic { user, .. } => write!(f, "Basic({user}, ****)"),
+            Self::Bearer(_) => f.write_str("Bearer(****)"),
+        }
+    }
+}
+
+/// Where the engine answers and how to talk to it.
+#[derive(Debug, Clone)]
+pub struct RemoteConfig {
+    /// The engine's SPARQL query endpoint.
+    pub query_url: url::Url,
+    pub auth: RemoteAuth,
+    /// The most a request to the engine may take, from connecting to the last byte.
+    pub timeout: Duration,
+    /// Idle connections kept open to the engine, reused by later requests.
+    pub max_idle_connections: usize,
+}
+
+pub struct RemoteStore {
+    config: RemoteConfig,
+    client: reqwest::blocking::Client,
+    limits: ParseLimits,
+}
+
+impl std::fmt::Debug for RemoteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteStore")
+            .field("query_url", &self.config.query_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+const RESULTS_ACCEPT: &str = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.8";
+const GRAPH_ACCEPT: &str = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8";
+
+impl RemoteStore {
+    /// Makes the client and asks the engine one question (`ASK {}`), so that a wrong URL or
+    /// credentials fail at start-up rather than at the first user's request.
+    pub fn open(config: RemoteConfig, limits: ParseLimits) -> Result<Self, StoreError> {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(config.timeout)
+            .pool_max_idle_per_host(config.max_idle_connections)
+            .tcp_nodelay(true)
+            // A redirect could lead to an address nobody configured.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| StoreError::Remote(format!("making the HTTP client: {e}")))?;
+        let store = Self {
+            config,
+            client,
+            limits,
+        };
+        match store.query(&QueryRequest {
+            query: "ASK {}".into(),
+            dataset: super::Dataset::default(),
+            cancel: CancellationToken::new(),
+        })? {
+            QueryResults::Boolean(true) => Ok(store),
+            _ => Err(StoreError::Remote(format!(
+                "{} did not answer ASK {{}} with true",
+                store.config.query_url
+            ))),
+        }
+    }
+
+    /// Sends a query and returns the engine's answer once its status says it is one.
+    fn send(
+        &self,
+        query: &str,
+        dataset: &super::Dataset,
+        accept: &str,
+    ) -> Result<reqwest::blocking::Response, StoreError> {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("query", query);
+        if dataset.is_unspecified() && dataset.exclude_derived {
+            // Every graph but the derived one, as the default graph and as the named graphs.
+            let derived = crate::infer::derived_graph();
+            for graph in self.named_graphs()? {
+                if graph != derived {
+                    form.append_pair("default-graph-uri", graph.as_str());
+                    form.append_pair("named-graph-uri", graph.as_str());
+                }
+            }
+        } else {
+            for graph in &dataset.default_graphs {
+                form.append_pair("default-graph-uri", graph.as_str());
+            }
+            for graph in &dataset.named_graphs {
+                form.append_pair("named-graph-uri", graph.as_str());
+            }
+        }
+        let mut request = self
+            .client
+            .post(self.config.query_url.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::ACCEPT, accept)
+            .body(form.finish());
+        request = match &self.config.auth {
+            RemoteAuth::None => request,
+            RemoteAuth::Basic { user, password } => request.basic_auth(user, Some(password)),
+            RemoteAuth::Bearer(token) => request.bearer_auth(token),
+        };
+        let response = request
+            .send()
+            .map_err(|e| StoreError::Remote(format!("{}: {e}", self.config.query_url)))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        // The engine's own words, as far as a log line should go.
+        let mut text = String::new();
+        let _ = response.take(2048).read_to_string(&mut text);
+        Err(StoreError::Remote(format!(
+            "{} answered HTTP {status}: {}",
+            self.config.query_url,
+            text.trim()
+        )))
+    }
+
+    /// Runs one of our own SELECTs (counts, graph lists) and returns its rows.
+    fn rows(&self, query: &str) -> Result<Vec<oxigraph::sparql::QuerySolution>, StoreError> {
+        match self.query(&QueryRequest {
+            query: query.to_owned(),
+            dataset: super::Dataset::default(),
+            cancel: CancellationToken::new(),
+        })? {
+            QueryResults::Solutions(solutions) => Ok(solutions.collect::<Result<_, _>>()?),
+            _ => Err(StoreError::Storage(format!("not a SELECT: {query}"))),
+        }
+    }
+
+    /// `(term, count)` rows of one of our own counting SELECTs.
+    fn counts(&self, query: &str, term: &str) -> Result<Vec<(Option<Term>, usize)>, StoreError> {
+        self.rows(query)?
+            .into_iter()
+            .map(|row| Ok((row.get(term).cloned(), count_of(row.get("n"))?)))
+            .collect()
+    }
+}
+
+/// The value of a COUNT.
+fn count_of(term: Option<&Term>) -> Result<usize, StoreError> {
+    match term {
+        Some(Term::Literal(n)) => n
+            .value()
+            .parse()
+            .map_err(|_| StoreError::Remote(format!("the engine counted {n}"))),
+        _ => Err(StoreError::Remote("the engine gave no count".into())),
+    }
+}
+
+fn media_type(response: &reqwest::blocking::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::rdf::media_type_essence)
+        .unwrap_or_default()
+}
+
+/// A failure of the engine's answer, as the query evaluation errors our callers handle.
+fn remote_error(e: impl std::fmt::Display) -> QueryEvaluationError {
+    QueryEvaluationError::Service(Box::new(StoreError::Remote(format!(
+        "the engine's answer: {e}"
+    ))))
+}
+
+impl Backend for RemoteStore {
+    fn query_form(&self, query: &str) -> Result<QueryForm, StoreError> {
+        guard::check_depth(
+            query.as_bytes(),
+            Syntax::SparqlOrTurtle,
+            self.limits.max_nesting,
+        )?;
+        Ok(match spargebra::SparqlParser::new().parse_query(query)? {
+            spargebra::Query::Select { .. } => QueryForm::Select,
+            spargebra::Query::Ask { .. } => QueryForm::Ask,
+            spargebra::Query::Construct { .. } => QueryForm::Construct,
+            spargebra::Query::Describe { .. } => QueryForm::Describe,
+        })
+    }
+
+    fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError> {
+        // Parsed here first: a syntax error is the user's 400 with its position, whatever
+        // the engine would have said.
+        let form = self.query_form(&request.query)?;
+        let accept = if form.returns_graph() {
+            GRAPH_ACCEPT
+        } else {
+            RESULTS_ACCEPT
+        };
+        let response = self.send(&request.query, &request.dataset, accept)?;
+        let media_type = media_type(&response);
+        let cancel = request.cancel.clone();
+        let stopped = move || cancel.is_cancelled();
+        if form.returns_graph() {
+            let format = RdfFormat::from_media_type(&media_type).ok_or_else(|| {
+                StoreError::Remote(format!(
+                    "the engine answered a graph as {media_type:?}, not an RDF format"
+                ))
+            })?;
+            let triples = RdfParser::from_format(format)
+                .for_reader(response)
+                .map(move |quad| {
+                    if stopped() {
+                        return Err(QueryEvaluationError::Cancelled);
+                    }
+                    quad.map(Triple::from).map_err(remote_error)
+                });
+            return Ok(QueryResults::Graph(QueryTripleIter::new(triples)));
+        }
+        let format = QueryResultsFormat::from_media_type(&media_type).ok_or_else(|| {
+            StoreError::Remote(format!(
+                "the engine answered as {media_type:?}, not a SPARQL results format"
+            ))
+        })?;
+        match QueryResultsParser::from_format(format)
+            .for_reader(response)
+            .map_err(|e| StoreError::Remote(format!("the engine's answer: {e}")))?
+        {
+            ReaderQueryResultsParserOutput::Boolean(value) => Ok(QueryResults::Boolean(value)),
+            ReaderQueryResultsParserOutput::Solutions(solutions) => {
+                let variables: Arc<[_]> = solutions.variables().into();
+                Ok(QueryResults::Solutions(QuerySolutionIter::new(
+                    variables,
+                    solutions.map(move |solution| {
+                        if stopped() {
+                            return Err(QueryEvaluationError::Cancelled);
+                        }
+                        solution.map_err(remote_error)
+                    }),
+                )))
+            }
+        }
+    }
+
+    fn write(&self, op: WriteOp) -> Result<super::WriteOutcome, StoreError> {
+        let _ = op;
+        Err(read_only())
+    }
+
+    fn check(&self, op: WriteOp) -> Result<ValidationReport, StoreError> {
+        let _ = op;
+        Err(read_only())
+    }
+
+    fn bulk_load(
+        &self,
+        _input: &mut dyn Read,
+        _format: RdfFormat,
+        _graph: &NamedNode,
+        _keep_named_graphs: bool,
+        _on_progress: Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> Result<u64, StoreError> {
+        Err(read_only())
+    }
+
+    fn graph_exists(&self, graph: &GraphTarget) -> Result<bool, StoreError> {
+        let GraphTarget::Named(name) = graph else {
+            return Ok(true);
+        };
+        // Over the protocol a graph exists when it holds a triple: engines differ on empty ones.
+        match self.query(&QueryRequest {
+            query: format!("ASK {{ GRAPH {name} {{ ?s ?p ?o }} }}"),
+            dataset: super::Dataset::default(),
+            cancel: CancellationToken::new(),
+        })? {
+            QueryResults::Boolean(exists) => Ok(exists),
+            _ => Err(StoreError::Storage("an ASK gave no boolean".into())),
+        }
+    }
+
+    fn dump(
+        &self,
+        graph: Option<&GraphTarget>,
+        format: RdfFormat,
+        out: &mut dyn Write,
+    ) -> Result<(), StoreError> {
+        let query = match graph {
+            Some(GraphTarget::Named(name)) => {
+                format!("SELECT ?s ?p ?o WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}")
+            }
+            // The default graph as the engine has it: its own triples, or the union of its
+            // graphs, as the engine is configured.
+            Some(GraphTarget::Default) => "SELECT ?s ?p ?o WHERE { ?s ?p ?o }".to_owned(),
+            None => "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }".to_owned(),
+        };
+        let QueryResults::Solutions(rows) = self.query(&QueryRequest {
+            query,
+            dataset: super::Dataset::default(),
+            cancel: CancellationToken::new(),
+        })?
+        else {
+            return Err(StoreError::Storage("a dump query is not a SELECT".into()));
+        };
+        let mut writer = RdfSerializer::from_format(format).for_writer(out);
+        for row in rows {
+            let row = row?;
+            let subject: oxigraph::model::NamedOrBlankNode = match row.get("s") {
+                Some(Term::NamedNode(n)) => n.clone().into(),
+                Some(Term::BlankNode(b)) => b.clone().into(),
+                _ => continue,
+            };
+            let (Some(Term::NamedNode(p)), Some(o)) = (row.get("p"), row.get("o")) else {
+                continue;
+            };
+            let graph_name = match row.get("g") {
+                Some(Term::NamedNode(g)) => g.clone().into(),
+                _ => oxigraph::model::GraphName::DefaultGraph,
+            };
+            writer
+                .serialize_quad(&Quad::new(subject, p.clone(), o.clone(), graph_name))
+                .map_err(|e| StoreError::Storage(e.to_string()))?;
+        }
+        writer
+            .finish()
+            .map_err(|e| StoreError::Storage(e.to_string()))?;
+        Ok(())
+    }
+
+    fn len(&self) -> Result<usize, StoreError> {
+        let rows = self.counts(
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "n",
+        )?;
+        Ok(rows.first().map_or(0, |(_, n)| *n))
+    }
+
+    fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
+        let mut graphs: Vec<NamedNode> = self
+            .rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")?
+            .into_iter()
+            .filter_map(|row| match row.get("g") {
+                Some(Term::NamedNode(g)) => Some(g.clone()),
+                _ => None,
+            })
+            .collect();
+        graphs.sort();
+        Ok(graphs)
+    }
+
+    fn stats(&self, top: usize) -> Result<Stats, StoreError> {
+        let named = |rows: Vec<(Option<Term>, usize)>| -> Vec<(NamedNode, usize)> {
+            rows.into_iter()
+                .filter_map(|(term, n)| match term {
+                    Some(Term::NamedNode(t)) => Some((t, n)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let graphs = named(self.counts(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+            "g",
+        )?);
+        let classes = named(self.counts(
+            &format!(
+                "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} }} \
+                 GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {top}"
+            ),
+            "c",
+        )?);
+        let predicates = named(self.counts(
+            &format!(
+                "SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} \
+                 GROUP BY ?p ORDER BY DESC(?n) ?p LIMIT {top}"
+            ),
+            "p",
+        )?);
+        Ok(Stats {
+            triples: graphs.iter().map(|(_, n)| n).sum(),
+            graphs: graphs.into_iter().map(|(g, n)| (Some(g), n)).collect(),
+            classes,
+            predicates,
+        })
+    }
+}
+
+fn read_only() -> StoreError {
+    StoreError::Refused(
+        "this dealgraph reads a remote SPARQL engine and does not write to it yet; \
+         write to the engine with its own tools"
+            .into(),
+    )
+}

@@ -1,0 +1,300 @@
+//! dealgraph over a remote SPARQL engine (`serve --backend sparql`): a real Oxigraph server
+//! (the `oxigraph` package from PyPI, as `scripts/setup --test` installs it) started on
+//! 127.0.0.1 with the data of a seeded embedded store. The same requests, sent to a server over
+//! the embedded store and to one over the engine, must get the same answers; nothing is mocked.
+
+mod common;
+
+use common::{TestServer, client};
+use dealgraph::store::{RemoteAuth, RemoteConfig};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// An Oxigraph server on loopback, stopped when dropped.
+struct Engine {
+    child: Child,
+    query_url: url::Url,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn oxigraph() -> PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .map(|dir| dir.join("oxigraph"))
+        .find(|candidate| candidate.is_file())
+        .expect("the oxigraph server is not on PATH: scripts/setup --test installs it (pip)")
+}
+
+/// Loads `nquads` into a new Oxigraph store and serves it read-only.
+fn start_engine(nquads: &[u8]) -> Engine {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.nq");
+    std::fs::write(&data, nquads).unwrap();
+    let store = dir.path().join("store");
+    let loaded = Command::new(oxigraph())
+        .arg("load")
+        .arg("--location")
+        .arg(&store)
+        .arg("--file")
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(loaded.success(), "oxigraph load failed");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(oxigraph())
+        .arg("serve-read-only")
+        .arg("--location")
+        .arg(&store)
+        // dealgraph's queries read the union of the graphs as the default graph, as Virtuoso,
+        // GraphDB and Neptune do by default.
+        .arg("--union-default-graph")
+        .arg("--bind")
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let engine = Engine {
+        child,
+        query_url: url::Url::parse(&format!("http://127.0.0.1:{port}/query")).unwrap(),
+        _dir: dir,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let up = client()
+            .get(engine.query_url.clone())
+            .query(&[("query", "ASK {}")])
+            .send()
+            .is_ok_and(|r| r.status().is_success());
+        if up {
+            return engine;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the engine did not start in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn remote_config(engine: &Engine) -> RemoteConfig {
+    RemoteConfig {
+        query_url: engine.query_url.clone(),
+        auth: RemoteAuth::None,
+        timeout: Duration::from_secs(30),
+        max_idle_connections: 4,
+    }
+}
+
+/// A server over the seeded embedded store, the engine holding the same data, and a server
+/// over the engine.
+fn both() -> (TestServer, Engine, TestServer) {
+    let embedded = TestServer::start();
+    let mut nquads = Vec::new();
+    embedded
+        .raw_store
+        .dump(None, oxigraph::io::RdfFormat::NQuads, &mut nquads)
+        .unwrap();
+    let engine = start_engine(&nquads);
+    let config = remote_config(&engine);
+    let remote = TestServer::with(|setup| {
+        setup.seed = false;
+        setup.config.write_token = None;
+        setup.remote = Some(config);
+    });
+    (embedded, engine, remote)
+}
+
+fn get(server: &TestServer, path: &str, accept: &str) -> (u16, String) {
+    let response = client()
+        .get(server.url(path))
+        .header("Accept", accept)
+        .send()
+        .unwrap();
+    (response.status().as_u16(), response.text().unwrap())
+}
+
+/// JSON with its object keys sorted, so that two equal answers print alike.
+fn normal(text: &str) -> String {
+    let value: serde_json::Value =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    serde_json::to_string_pretty(&value).unwrap()
+}
+
+#[test]
+fn the_views_and_the_endpoint_answer_over_the_engine_as_over_the_embedded_store() {
+    let (embedded, _engine, remote) = both();
+    let sparql = |query: &str| {
+        format!(
+            "/sparql?{}",
+            serde_urlencoded::to_string([("query", query)]).unwrap()
+        )
+    };
+    let json = "application/json";
+    let results = "application/sparql-results+json";
+    let cases: Vec<(String, &str)> = vec![
+        ("/api/search?q=corew&limit=3".into(), json),
+        ("/api/search?q=AWS".into(), json),
+        ("/api/entity/coreweave".into(), json),
+        ("/api/entity/openai?as_of=2024-06-30".into(), json),
+        (
+            "/api/graph?focus=coreweave&depth=2&relations=Investment,ComputeAgreement&limit=100"
+                .into(),
+            json,
+        ),
+        (
+            "/api/paths?from=microsoft&to=coreweave&relations=Investment,EquityStake".into(),
+            json,
+        ),
+        (
+            "/api/timeline?entity=openai&since=2019&until=2023".into(),
+            json,
+        ),
+        ("/api/conflicts?entity=openai".into(), json),
+        ("/api/rankings?role=investor&limit=5".into(), json),
+        (
+            sparql(
+                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> \
+                 SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s ?label LIMIT 50",
+            ),
+            results,
+        ),
+        (
+            sparql(
+                "PREFIX dg: <https://w3id.org/dealgraph/ontology#> \
+                 ASK { ?deal dg:investee <https://w3id.org/dealgraph/id/openai> }",
+            ),
+            results,
+        ),
+        (
+            sparql(
+                "PREFIX dg: <https://w3id.org/dealgraph/ontology#> \
+                 SELECT ?who (COUNT(?deal) AS ?n) WHERE { ?deal dg:investor ?who } \
+                 GROUP BY ?who ORDER BY DESC(?n) ?who",
+            ),
+            results,
+        ),
+    ];
+    for (path, accept) in &cases {
+        let (status, here) = get(&embedded, path, accept);
+        assert_eq!(status, 200, "{path} over the embedded store: {here}");
+        let (status, there) = get(&remote, path, accept);
+        assert_eq!(status, 200, "{path} over the engine: {there}");
+        assert_eq!(normal(&here), normal(&there), "{path}");
+    }
+}
+
+#[test]
+fn graphs_come_back_whole_and_errors_say_where_they_come_from() {
+    let (embedded, engine, remote) = both();
+    // A CONSTRUCT streamed from the engine arrives as the same set of triples.
+    let construct = "CONSTRUCT { <https://w3id.org/dealgraph/id/coreweave> ?p ?o } \
+                     WHERE { <https://w3id.org/dealgraph/id/coreweave> ?p ?o }";
+    let triples = |server: &TestServer| {
+        let response = client()
+            .get(server.url("/sparql"))
+            .query(&[("query", construct)])
+            .header("Accept", "application/n-triples")
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let mut lines: Vec<String> = response.text().unwrap().lines().map(String::from).collect();
+        lines.sort();
+        lines
+    };
+    let here = triples(&embedded);
+    assert!(here.len() > 5, "{here:?}");
+    assert_eq!(here, triples(&remote));
+
+    // A syntax error is the user's, with its position, before the engine is asked.
+    let response = client()
+        .get(remote.url("/sparql"))
+        .query(&[("query", "SELECT ?x WHERE { ?x ")])
+        .send()
+        .unwrap();
+    let (status, code, message) = common::error_of(response);
+    assert_eq!((status, code.as_str()), (400, "sparql_syntax"), "{message}");
+
+    // No write reaches the engine.
+    let response = client()
+        .post(remote.url("/sparql"))
+        .bearer_auth(common::TOKEN)
+        .header("Content-Type", "application/sparql-update")
+        .body("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }")
+        .send()
+        .unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+    let store = &remote.raw_store;
+    assert!(!store.is_exclusive() && store.generation().is_none());
+    assert!(
+        remote.store.generation().is_none(),
+        "nothing is kept over the engine"
+    );
+
+    // The engine gone, a request fails as the engine's failure (502), not as the user's.
+    drop(engine);
+    let response = client()
+        .get(remote.url("/api/entity/coreweave"))
+        .send()
+        .unwrap();
+    let (status, code, message) = common::error_of(response);
+    assert_eq!((status, code.as_str()), (502, "remote_failed"), "{message}");
+    assert!(message.contains("127.0.0.1"), "{message}");
+}
+
+#[test]
+fn serve_refuses_contradictory_remote_flags_with_a_message() {
+    for (args, says) in [
+        (vec!["--backend", "sparql"], "needs --query-url"),
+        (
+            vec!["--query-url", "http://127.0.0.1:9/query"],
+            "needs --backend sparql",
+        ),
+        (
+            vec![
+                "--backend",
+                "sparql",
+                "--query-url",
+                "https://example.org/sparql",
+            ],
+            "only http URLs",
+        ),
+        (
+            vec![
+                "--backend",
+                "sparql",
+                "--query-url",
+                "http://127.0.0.1:9/query",
+                "--write-token",
+                "t",
+            ],
+            "without a write token",
+        ),
+    ] {
+        let output = common::dealgraph()
+            .arg("serve")
+            .args(&args)
+            .arg("--bind")
+            .arg("127.0.0.1:0")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
