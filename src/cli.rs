@@ -83,10 +83,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = match args.remote.config().map_err(|e| anyhow!(e))? {
         None => open_store(&args.store)?,
         Some(remote) => {
-            if config.write_token.is_some() {
+            if config.write_token.is_some() && remote.update_url.is_none() {
                 bail!(
-                    "--backend sparql reads the engine and does not write to it yet: start it \
-                     without a write token (DEALGRAPH_WRITE_TOKEN)"
+                    "a write token was given but no --update-url: over a remote engine, \
+                     dealgraph writes only through the engine's update endpoint"
                 );
             }
             open_remote(remote, &args.store)?
@@ -127,7 +127,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 /// only when dealgraph starts again.
 fn open_remote(remote: RemoteConfig, args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
     let url = remote.query_url.clone();
-    let store = RemoteStore::open(remote, args.limits())
+    let store = RemoteStore::open(remote, args.options(), args.limits())
         .with_context(|| format!("reaching the SPARQL engine at {url}"))?;
     let store = Indexed::open_at(
         Arc::new(store),

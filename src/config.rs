@@ -194,6 +194,10 @@ pub struct RemoteArgs {
     /// The engine's SPARQL query endpoint (with --backend sparql).
     #[arg(long, env = "DEALGRAPH_QUERY_URL")]
     pub query_url: Option<url::Url>,
+    /// The engine's SPARQL update endpoint: with it (and a write token), writes go through
+    /// dealgraph's door to the engine; without it, the service reads only.
+    #[arg(long, env = "DEALGRAPH_UPDATE_URL")]
+    pub update_url: Option<url::Url>,
     /// User for HTTP basic authentication to the engine (the password in
     /// DEALGRAPH_REMOTE_PASSWORD).
     #[arg(long, env = "DEALGRAPH_REMOTE_USER")]
@@ -217,8 +221,8 @@ impl RemoteArgs {
     /// an error naming them.
     pub fn config(&self) -> Result<Option<RemoteConfig>, String> {
         if self.backend == BackendKind::Embedded {
-            if self.query_url.is_some() {
-                return Err("--query-url needs --backend sparql".into());
+            if self.query_url.is_some() || self.update_url.is_some() {
+                return Err("--query-url and --update-url need --backend sparql".into());
             }
             return Ok(None);
         }
@@ -228,11 +232,13 @@ impl RemoteArgs {
             .ok_or("--backend sparql needs --query-url, the engine's query endpoint")?;
         // No TLS stack is built in (see Cargo.toml): an https engine is reached through a
         // local proxy that terminates TLS.
-        if query_url.scheme() != "http" {
-            return Err(format!(
-                "--query-url {query_url}: only http URLs are supported; put a TLS-terminating \
-                 proxy in front of an https endpoint"
-            ));
+        for url in std::iter::once(&query_url).chain(&self.update_url) {
+            if url.scheme() != "http" {
+                return Err(format!(
+                    "{url}: only http URLs are supported; put a TLS-terminating proxy in \
+                     front of an https endpoint"
+                ));
+            }
         }
         let auth = match (
             &self.remote_user,
@@ -254,6 +260,7 @@ impl RemoteArgs {
         };
         Ok(Some(RemoteConfig {
             query_url,
+            update_url: self.update_url.clone(),
             auth,
             timeout: Duration::from_secs(self.remote_timeout),
             max_idle_connections: self.remote_connections,

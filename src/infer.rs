@@ -43,11 +43,20 @@ pub trait RuleTarget {
     /// Every triple of a schema predicate ([`SCHEMA_PREDICATES`]), wherever it is, and every
     /// typing of a property as symmetric or transitive: what the rules read besides the data.
     fn schema(&self) -> Result<Vec<Triple>, StoreError>;
+    /// Every triple of the derived graph.
+    fn derived_triples(&self) -> Result<Vec<Triple>, StoreError>;
 }
 
-/// What [`update`] reads and writes besides, to keep the derived graph up to date around a
-/// write.
-pub trait LocalTarget: RuleTarget {
+/// What [`update`] reads and writes to keep the derived graph up to date around a write: only
+/// the neighbourhood of what the write touched, never the whole store, so that it can be read
+/// from a remote engine as well as from a transaction.
+pub trait LocalTarget {
+    /// Whether the triple is in any graph.
+    fn contains(&self, triple: &Triple) -> Result<bool, StoreError>;
+    /// As [`RuleTarget::schema`].
+    fn schema(&self) -> Result<Vec<Triple>, StoreError>;
+    /// Adds triples to the derived graph.
+    fn insert_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError>;
     /// Removes triples from the derived graph.
     fn remove_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError>;
     /// The asserted triples (every graph but the derived one) with `node` as subject or object.
@@ -59,8 +68,6 @@ pub trait LocalTarget: RuleTarget {
     /// The vocabulary: every subject and IRI object of the ontology's graphs (classes,
     /// properties, concepts, and the external terms they are aligned to).
     fn vocabulary(&self) -> Result<HashSet<Term>, StoreError>;
-    /// Every triple of the derived graph.
-    fn derived_triples(&self) -> Result<Vec<Triple>, StoreError>;
     /// Whether some derived triple has `node` as its subject.
     fn derived_with_subject(&self, node: &Term) -> Result<bool, StoreError>;
     /// Runs `work` on a throwaway target holding `triples` and an empty derived graph.
@@ -71,8 +78,8 @@ pub trait LocalTarget: RuleTarget {
     ) -> Result<Vec<Triple>, StoreError>;
 }
 
-/// What [`RuleTarget::with_scratch`] runs: rules on the scratch target, returning triples.
-pub type ScratchWork<'a> = dyn FnMut(&mut dyn LocalTarget) -> Result<Vec<Triple>, StoreError> + 'a;
+/// What [`LocalTarget::with_scratch`] runs: rules on the scratch target, returning triples.
+pub type ScratchWork<'a> = dyn FnMut(&mut dyn RuleTarget) -> Result<Vec<Triple>, StoreError> + 'a;
 
 /// The predicates whose triples are schema. A write touching one recomputes the derived graph
 /// from scratch, since it can change what is derived anywhere.
@@ -117,7 +124,7 @@ pub const MAX_LOCAL_TRIPLES: usize = 1_000;
 
 /// Brings the derived graph up to date after a write that may have added or removed `touched`
 /// (a superset of the asserted triples it changed), recomputing only what touches them.
-/// `None` when that cannot be done exactly; the caller then calls [`recompute`].
+/// `Ok(Err(reason))` when that cannot be done exactly; the caller then calls [`recompute`].
 ///
 /// Why it is exact: every built-in rule derives a triple whose subject and object are the
 /// subject and object of the one data triple it reads (or one of them), and every
@@ -128,10 +135,7 @@ pub const MAX_LOCAL_TRIPLES: usize = 1_000;
 /// pointing at `A` with all their triples, and the schema. Vocabulary nodes (the ontology's
 /// subjects) stay out of `A`, which is exact as long as nothing derived has one as its subject;
 /// this function checks that, before and after.
-pub fn update(
-    target: &mut dyn LocalTarget,
-    touched: &[Triple],
-) -> Result<Option<DerivedChange>, StoreError> {
+pub fn update(target: &mut dyn LocalTarget, touched: &[Triple]) -> Result<Local, StoreError> {
     if touched.len() > MAX_LOCAL_TRIPLES {
         return fallback("the write touched too many triples");
     }
@@ -243,16 +247,23 @@ pub fn update(
     change.removed.sort_by_key(ToString::to_string);
     target.remove_derived(&change.removed)?;
     target.insert_derived(&change.added)?;
-    Ok(Some(change))
+    Ok(Ok(change))
+}
+
+/// What [`update`] did: the change it made, or why it could not keep the derived graph up to
+/// date around the write (the caller then recomputes it, or refuses the write).
+pub type Local = Result<DerivedChange, &'static str>;
+
+/// Gives up on local maintenance, saying why in the log and to the caller.
+fn fallback(reason: &'static str) -> Result<Local, StoreError> {
+    tracing::debug!(
+        reason,
+        "the derived graph cannot be kept up to date locally"
+    );
+    Ok(Err(reason))
 }
 
 /// Whether a triple has an endpoint in `nodes`, the class of an rdf:type triple not counting.
-/// Gives up on local maintenance, saying why in the log.
-fn fallback(reason: &str) -> Result<Option<DerivedChange>, StoreError> {
-    tracing::debug!(reason, "the derived graph is recomputed whole");
-    Ok(None)
-}
-
 fn touches(triple: &Triple, nodes: &HashSet<Term>) -> bool {
     ends(triple).iter().any(|end| nodes.contains(end))
 }

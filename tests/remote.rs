@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 struct Engine {
     child: Child,
     query_url: url::Url,
+    update_url: Option<url::Url>,
     _dir: tempfile::TempDir,
 }
 
@@ -34,8 +35,8 @@ fn oxigraph() -> PathBuf {
         .expect("the oxigraph server is not on PATH: scripts/setup --test installs it (pip)")
 }
 
-/// Loads `nquads` into a new Oxigraph store and serves it read-only.
-fn start_engine(nquads: &[u8]) -> Engine {
+/// Loads `nquads` into a new Oxigraph store and serves it, read-only or not.
+fn start_engine(nquads: &[u8], writable: bool) -> Engine {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data.nq");
     std::fs::write(&data, nquads).unwrap();
@@ -57,7 +58,7 @@ fn start_engine(nquads: &[u8]) -> Engine {
         .unwrap()
         .port();
     let child = Command::new(oxigraph())
-        .arg("serve-read-only")
+        .arg(if writable { "serve" } else { "serve-read-only" })
         .arg("--location")
         .arg(&store)
         // dealgraph's queries read the union of the graphs as the default graph, as Virtuoso,
@@ -72,6 +73,8 @@ fn start_engine(nquads: &[u8]) -> Engine {
     let engine = Engine {
         child,
         query_url: url::Url::parse(&format!("http://127.0.0.1:{port}/query")).unwrap(),
+        update_url: writable
+            .then(|| url::Url::parse(&format!("http://127.0.0.1:{port}/update")).unwrap()),
         _dir: dir,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -95,6 +98,7 @@ fn start_engine(nquads: &[u8]) -> Engine {
 fn remote_config(engine: &Engine) -> RemoteConfig {
     RemoteConfig {
         query_url: engine.query_url.clone(),
+        update_url: engine.update_url.clone(),
         auth: RemoteAuth::None,
         timeout: Duration::from_secs(30),
         max_idle_connections: 4,
@@ -102,19 +106,21 @@ fn remote_config(engine: &Engine) -> RemoteConfig {
 }
 
 /// A server over the seeded embedded store, the engine holding the same data, and a server
-/// over the engine.
-fn both() -> (TestServer, Engine, TestServer) {
+/// over the engine (writing to it when `writable`, with the same token).
+fn both(writable: bool) -> (TestServer, Engine, TestServer) {
     let embedded = TestServer::start();
     let mut nquads = Vec::new();
     embedded
         .raw_store
         .dump(None, oxigraph::io::RdfFormat::NQuads, &mut nquads)
         .unwrap();
-    let engine = start_engine(&nquads);
+    let engine = start_engine(&nquads, writable);
     let config = remote_config(&engine);
     let remote = TestServer::with(|setup| {
         setup.seed = false;
-        setup.config.write_token = None;
+        if !writable {
+            setup.config.write_token = None;
+        }
         setup.remote = Some(config);
     });
     (embedded, engine, remote)
@@ -138,7 +144,7 @@ fn normal(text: &str) -> String {
 
 #[test]
 fn the_views_and_the_endpoint_answer_over_the_engine_as_over_the_embedded_store() {
-    let (embedded, _engine, remote) = both();
+    let (embedded, _engine, remote) = both(false);
     let sparql = |query: &str| {
         format!(
             "/sparql?{}",
@@ -201,7 +207,7 @@ fn the_views_and_the_endpoint_answer_over_the_engine_as_over_the_embedded_store(
 
 #[test]
 fn graphs_come_back_whole_and_errors_say_where_they_come_from() {
-    let (embedded, engine, remote) = both();
+    let (embedded, engine, remote) = both(false);
     // A CONSTRUCT streamed from the engine arrives as the same set of triples.
     let construct = "CONSTRUCT { <https://w3id.org/dealgraph/id/coreweave> ?p ?o } \
                      WHERE { <https://w3id.org/dealgraph/id/coreweave> ?p ?o }";
@@ -230,7 +236,7 @@ fn graphs_come_back_whole_and_errors_say_where_they_come_from() {
     let (status, code, message) = common::error_of(response);
     assert_eq!((status, code.as_str()), (400, "sparql_syntax"), "{message}");
 
-    // No write reaches the engine.
+    // A read-only server writes nothing.
     let response = client()
         .post(remote.url("/sparql"))
         .bearer_auth(common::TOKEN)
@@ -263,7 +269,7 @@ fn serve_refuses_contradictory_remote_flags_with_a_message() {
         (vec!["--backend", "sparql"], "needs --query-url"),
         (
             vec!["--query-url", "http://127.0.0.1:9/query"],
-            "needs --backend sparql",
+            "need --backend sparql",
         ),
         (
             vec![
@@ -283,7 +289,7 @@ fn serve_refuses_contradictory_remote_flags_with_a_message() {
                 "--write-token",
                 "t",
             ],
-            "without a write token",
+            "no --update-url",
         ),
     ] {
         let output = common::dealgraph()
@@ -297,4 +303,175 @@ fn serve_refuses_contradictory_remote_flags_with_a_message() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
+}
+
+const PREFIXES: &str = "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+PREFIX dgr: <https://w3id.org/dealgraph/id/>
+PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+";
+
+/// A write as sent over HTTP, to both servers alike.
+enum Write {
+    Update(String),
+    Put(&'static str, String),
+    Delete(&'static str),
+}
+
+fn send(server: &TestServer, write: &Write) -> u16 {
+    let request = match write {
+        Write::Update(text) => client()
+            .post(server.url("/sparql"))
+            .header("Content-Type", "application/sparql-update")
+            .body(format!("{PREFIXES}{text}")),
+        Write::Put(graph, turtle) => client()
+            .put(server.url(&format!("/store?graph={graph}")))
+            .header("Content-Type", "text/turtle")
+            .body(format!(
+                "{}{turtle}",
+                PREFIXES
+                    .replace("PREFIX ", "@prefix ")
+                    .replace(">\n", "> .\n")
+            )),
+        Write::Delete(graph) => client().delete(server.url(&format!("/store?graph={graph}"))),
+    };
+    request
+        .bearer_auth(common::TOKEN)
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Every quad of the store, derived graph included, sorted.
+fn everything(server: &TestServer) -> Vec<String> {
+    let results = common::select(
+        server,
+        "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(!isBlank(?s) && !isBlank(?o)) }",
+    );
+    let mut quads: Vec<String> = results["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            ["s", "p", "o", "g"]
+                .iter()
+                .map(|v| b[v].to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    quads.sort();
+    quads
+}
+
+/// A fact node as the shapes want it: an investment with its source, quote and certainty.
+fn investment(id: &str, investor: &str, investee: &str) -> String {
+    format!(
+        "dgr:{id} a dg:Investment ; dg:investor dgr:{investor} ; dg:investee dgr:{investee} ;
+           prov:wasDerivedFrom dgr:test-source ; dg:quote \"{investor} invests in {investee}\" ;
+           dg:certainty dgc:stated .
+         dgr:test-source a dg:SourceDocument ; rdfs:label \"A test source\" ."
+    )
+}
+
+/// Writes of every kind, sent to a server over the embedded store and to one over the engine:
+/// each must be accepted or refused alike, and afterwards both must hold the same quads, the
+/// derived graph's included.
+#[test]
+fn writes_through_the_door_leave_the_engine_as_they_leave_the_embedded_store() {
+    let (embedded, engine, remote) = both(true);
+    let one = "https://w3id.org/dealgraph/graph/test-one";
+    let two = "https://w3id.org/dealgraph/graph/test-two";
+    let derived = "https://w3id.org/dealgraph/graph/derived";
+    let writes = [
+        (
+            "a new fact derives its company-to-company edges",
+            Write::Update(format!(
+                "INSERT DATA {{ GRAPH <{one}> {{ {} }} }}",
+                investment("test-deal", "nvidia", "coreweave")
+            )),
+        ),
+        (
+            "a fact without its source violates the shapes",
+            Write::Update(format!(
+                "INSERT DATA {{ GRAPH <{one}> {{ dgr:bad-deal a dg:Investment ; \
+                 dg:investor dgr:ibm ; dg:investee dgr:openai }} }}"
+            )),
+        ),
+        (
+            "DELETE/INSERT WHERE moves the fact to another investee",
+            Write::Update(format!(
+                "DELETE {{ GRAPH <{one}> {{ ?d dg:investee dgr:coreweave }} }} \
+                 INSERT {{ GRAPH <{one}> {{ ?d dg:investee dgr:openai }} }} \
+                 WHERE {{ GRAPH <{one}> {{ ?d a dg:Investment ; dg:investee dgr:coreweave }} }}"
+            )),
+        ),
+        (
+            "a Graph Store PUT of a new graph",
+            Write::Put(two, investment("test-deal-two", "microsoft", "nvidia")),
+        ),
+        (
+            "a Graph Store PUT replacing it",
+            Write::Put(two, investment("test-deal-two", "oracle", "nvidia")),
+        ),
+        (
+            "a write to the derived graph is refused",
+            Write::Update(format!(
+                "INSERT DATA {{ GRAPH <{derived}> {{ dgr:ibm dg:investedIn dgr:nvidia }} }}"
+            )),
+        ),
+        (
+            "deleting a party of an article fact removes what was derived from it",
+            Write::Update(
+                "DELETE WHERE { GRAPH ?g { ?deal dg:investor dgr:microsoft ; \
+                 dg:investee dgr:openai } }"
+                    .into(),
+            ),
+        ),
+        ("a Graph Store DELETE", Write::Delete(one)),
+        (
+            "a Graph Store DELETE of a graph that is gone",
+            Write::Delete(one),
+        ),
+    ];
+    assert_eq!(
+        everything(&embedded),
+        everything(&remote),
+        "before any write"
+    );
+    assert!(everything(&embedded).len() > 1_000);
+    for (what, write) in &writes {
+        let here = send(&embedded, write);
+        let there = send(&remote, write);
+        assert_eq!(
+            here, there,
+            "{what}: the embedded store said {here}, the engine's {there}"
+        );
+        let (here, there) = (everything(&embedded), everything(&remote));
+        let only_here: Vec<_> = here.iter().filter(|q| !there.contains(q)).collect();
+        let only_there: Vec<_> = there.iter().filter(|q| !here.contains(q)).collect();
+        assert!(
+            only_here.is_empty() && only_there.is_empty(),
+            "{what}: only in the embedded store {only_here:#?}\nonly on the engine {only_there:#?}"
+        );
+    }
+    // The writes did reach the engine itself, not only dealgraph's view of it.
+    let on_engine = client()
+        .get(engine.query_url.clone())
+        .query(&[(
+            "query",
+            format!(
+                "ASK {{ GRAPH <{derived}> {{ <https://w3id.org/dealgraph/id/oracle> \
+                 <https://w3id.org/dealgraph/ontology#investedIn> \
+                 <https://w3id.org/dealgraph/id/nvidia> }} }}"
+            ),
+        )])
+        .header("Accept", "application/sparql-results+json")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(on_engine.contains("true"), "{on_engine}");
 }

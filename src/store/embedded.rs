@@ -16,7 +16,6 @@ use crate::infer;
 use crate::rdf::ParseLimits;
 use crate::validate::{self, Shapes, ValidationReport};
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::vocab::rdf;
 use oxigraph::model::{
     Graph, GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, Term,
     Triple,
@@ -104,26 +103,7 @@ impl EmbeddedStore {
         op: WriteOp,
     ) -> Result<(WriteOutcome, Touched), StoreError> {
         let mut outcome = WriteOutcome::default();
-        if let WriteOp::AddToGraph { graph, .. }
-        | WriteOp::ReplaceGraph { graph, .. }
-        | WriteOp::DropGraph { graph } = &op
-            && *graph == GraphTarget::Named(infer::derived_graph())
-        {
-            return Err(StoreError::Refused(format!(
-                "<{}> is computed from the other graphs on every write; write to another graph",
-                infer::derived_graph().as_str()
-            )));
-        }
-        if let WriteOp::ReplaceGraphs { graphs } = &op
-            && graphs
-                .iter()
-                .any(|(g, _)| *g == GraphTarget::Named(infer::derived_graph()))
-        {
-            return Err(StoreError::Refused(format!(
-                "<{}> is computed from the other graphs on every write; write to another graph",
-                infer::derived_graph().as_str()
-            )));
-        }
+        super::refuse_derived_target(&op)?;
         let touched = match op {
             WriteOp::Update {
                 update,
@@ -350,36 +330,9 @@ fn check_shapes_around(
         return shapes.validate(&Select(Reading::Tx(tx)));
     };
     let changed = touched.iter().chain(&change.added).chain(&change.removed);
-    let mut nodes: HashSet<Term> = HashSet::new();
-    for triple in changed {
-        // The class of an rdf:type triple is not expanded to its neighbours (every instance):
-        // a type changes whether its subject conforms, and the nodes next to the subject.
-        let mut ends = vec![Term::from(triple.subject.clone())];
-        if triple.predicate.as_ref() != rdf::TYPE {
-            ends.push(triple.object.clone());
-        }
-        if value_predicates.contains(&triple.predicate) {
-            for end in &ends {
-                if !matches!(end, Term::Literal(_)) {
-                    for quad in touching(tx, end, None)? {
-                        nodes.insert(Term::from(quad.subject));
-                        if !matches!(quad.object, Term::Literal(_)) {
-                            nodes.insert(quad.object);
-                        }
-                    }
-                }
-            }
-        }
-        for end in ends {
-            if !matches!(end, Term::Literal(_)) {
-                nodes.insert(end);
-            }
-        }
-        if triple.predicate.as_ref() == rdf::TYPE {
-            // Itself a candidate (a shape could target the objects of rdf:type), not expanded.
-            nodes.insert(triple.object.clone());
-        }
-    }
+    let nodes = touched::focus_nodes(&value_predicates, changed, &mut |node| {
+        touching(tx, node, None)
+    })?;
     if nodes.len() > MAX_LOCAL_FOCUS || nodes.iter().any(|n| matches!(n, Term::BlankNode(_))) {
         return shapes.validate(&Select(Reading::Tx(tx)));
     }
@@ -490,6 +443,15 @@ impl<'a> Reading<'a, '_> {
         Ok(triples)
     }
 
+    fn derived_triples(self) -> Result<Vec<Triple>, StoreError> {
+        let derived = infer::derived_graph();
+        let mut triples = Vec::new();
+        for quad in self.quads(None, None, None, Some(derived.as_ref().into())) {
+            triples.push(Triple::from(quad?));
+        }
+        Ok(triples)
+    }
+
     fn schema(self) -> Result<Vec<Triple>, StoreError> {
         let derived = infer::derived_graph();
         let mut triples = Vec::new();
@@ -550,6 +512,10 @@ impl infer::RuleTarget for BulkTarget<'_> {
         Reading::Store(self.store).schema()
     }
 
+    fn derived_triples(&self) -> Result<Vec<Triple>, StoreError> {
+        Reading::Store(self.store).derived_triples()
+    }
+
     fn clear_derived(&mut self) -> Result<(), StoreError> {
         Ok(self.store.clear_graph(&infer::derived_graph())?)
     }
@@ -588,6 +554,10 @@ impl infer::RuleTarget for TxTarget<'_, '_> {
         Reading::Tx(self.tx).schema()
     }
 
+    fn derived_triples(&self) -> Result<Vec<Triple>, StoreError> {
+        Reading::Tx(self.tx).derived_triples()
+    }
+
     fn clear_derived(&mut self) -> Result<(), StoreError> {
         Ok(self.tx.clear_graph(&infer::derived_graph())?)
     }
@@ -602,6 +572,18 @@ impl infer::RuleTarget for TxTarget<'_, '_> {
 }
 
 impl infer::LocalTarget for TxTarget<'_, '_> {
+    fn contains(&self, triple: &Triple) -> Result<bool, StoreError> {
+        infer::RuleTarget::contains(self, triple)
+    }
+
+    fn schema(&self) -> Result<Vec<Triple>, StoreError> {
+        infer::RuleTarget::schema(self)
+    }
+
+    fn insert_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError> {
+        infer::RuleTarget::insert_derived(self, triples)
+    }
+
     fn remove_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError> {
         let graph = infer::derived_graph();
         for triple in triples {
@@ -666,18 +648,6 @@ impl infer::LocalTarget for TxTarget<'_, '_> {
         Ok(subjects)
     }
 
-    fn derived_triples(&self) -> Result<Vec<Triple>, StoreError> {
-        let derived = infer::derived_graph();
-        let mut triples = Vec::new();
-        for quad in self
-            .tx
-            .quads_for_pattern(None, None, None, Some(derived.as_ref().into()))
-        {
-            triples.push(Triple::from(quad?));
-        }
-        Ok(triples)
-    }
-
     fn derived_with_subject(&self, node: &Term) -> Result<bool, StoreError> {
         let Some(subject) = as_subject(node) else {
             return Ok(false);
@@ -696,14 +666,35 @@ impl infer::LocalTarget for TxTarget<'_, '_> {
         triples: &[Triple],
         work: &mut infer::ScratchWork<'_>,
     ) -> Result<Vec<Triple>, StoreError> {
-        let store = Store::new()?;
-        let mut tx = store.start_transaction()?;
-        for triple in triples {
-            tx.insert(triple.as_ref().in_graph(GraphNameRef::DefaultGraph));
-        }
-        // Never committed: the scratch store lives only as long as this call.
-        work(&mut TxTarget { tx: &mut tx })
+        scratch_rules(triples, work)
     }
+}
+
+/// Runs `work` on a throwaway in-memory store holding `triples` (what
+/// [`infer::LocalTarget::with_scratch`] does for every target, a remote engine's included).
+pub(super) fn scratch_rules(
+    triples: &[Triple],
+    work: &mut infer::ScratchWork<'_>,
+) -> Result<Vec<Triple>, StoreError> {
+    let store = Store::new()?;
+    let mut tx = store.start_transaction()?;
+    for triple in triples {
+        tx.insert(triple.as_ref().in_graph(GraphNameRef::DefaultGraph));
+    }
+    // Never committed: the scratch store lives only as long as this call.
+    work(&mut TxTarget { tx: &mut tx })
+}
+
+/// Validates `focus` against `shapes` on a throwaway in-memory store holding `quads` (a remote
+/// engine's neighbourhood of a write, as it would be after it), its union as the default graph.
+pub(super) fn validate_scratch(
+    shapes: &Shapes,
+    quads: impl IntoIterator<Item = Quad>,
+    focus: &[Term],
+) -> Result<ValidationReport, StoreError> {
+    let store = Store::new()?;
+    store.extend(quads)?;
+    shapes.validate_within(&store, Some(focus))
 }
 
 /// A term in subject position, when it can be one.
@@ -841,6 +832,7 @@ impl Backend for EmbeddedStore {
             Touched::Quads(quads) if !self.options.full_recompute && !in_ontology(&quads) => {
                 let triples: Vec<Triple> = quads.into_iter().map(Triple::from).collect();
                 infer::update(&mut TxTarget { tx: &mut tx }, &triples)?
+                    .ok()
                     .map(|change| (triples, change))
             }
             _ => None,

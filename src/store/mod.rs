@@ -9,6 +9,7 @@
 mod embedded;
 mod error;
 mod remote;
+mod remote_write;
 mod touched;
 mod update;
 
@@ -164,6 +165,25 @@ pub struct WriteOutcome {
     /// them; `None` when anything may have changed. What follows the store (the search index)
     /// updates around these.
     pub touched: Option<Vec<Quad>>,
+}
+
+/// Refuses a write addressed to the derived graph, which every backend computes itself.
+fn refuse_derived_target(op: &WriteOp) -> Result<(), StoreError> {
+    let derived = GraphTarget::Named(crate::infer::derived_graph());
+    let aimed = match op {
+        WriteOp::AddToGraph { graph, .. }
+        | WriteOp::ReplaceGraph { graph, .. }
+        | WriteOp::DropGraph { graph } => *graph == derived,
+        WriteOp::ReplaceGraphs { graphs } => graphs.iter().any(|(g, _)| *g == derived),
+        _ => false,
+    };
+    if aimed {
+        return Err(StoreError::Refused(format!(
+            "<{}> is computed from the other graphs on every write; write to another graph",
+            crate::infer::derived_graph().as_str()
+        )));
+    }
+    Ok(())
 }
 
 /// Runs a SELECT binding `?s ?p ?o ?g` and returns its rows as quads (rows that are not quads

@@ -18,7 +18,9 @@
 //! - an answer cut short mid-stream fails to parse and ends dealgraph's response with an error,
 //!   never as a complete answer.
 
-use super::{Backend, GraphTarget, QueryForm, QueryRequest, Stats, StoreError, WriteOp};
+use super::{
+    Backend, GraphTarget, QueryForm, QueryRequest, Stats, StoreError, StoreOptions, WriteOp,
+};
 use crate::guard::{self, Syntax};
 use crate::rdf::ParseLimits;
 use crate::validate::ValidationReport;
@@ -31,7 +33,7 @@ use oxigraph::sparql::{
     CancellationToken, QueryEvaluationError, QueryResults, QuerySolutionIter, QueryTripleIter,
 };
 use std::io::{Read, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How dealgraph proves who it is to the engine.
@@ -58,6 +60,8 @@ impl std::fmt::Debug for RemoteAuth {
 pub struct RemoteConfig {
     /// The engine's SPARQL query endpoint.
     pub query_url: url::Url,
+    /// The engine's SPARQL update endpoint; without one, every write is refused.
+    pub update_url: Option<url::Url>,
     pub auth: RemoteAuth,
     /// The most a request to the engine may take, from connecting to the last byte.
     pub timeout: Duration,
@@ -68,7 +72,10 @@ pub struct RemoteConfig {
 pub struct RemoteStore {
     config: RemoteConfig,
     client: reqwest::blocking::Client,
-    limits: ParseLimits,
+    pub(super) options: StoreOptions,
+    pub(super) limits: ParseLimits,
+    /// Serialises the writes of this process: each reads the engine, then sends its change.
+    write_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for RemoteStore {
@@ -85,7 +92,11 @@ const GRAPH_ACCEPT: &str = "application/n-triples, text/turtle;q=0.9, applicatio
 impl RemoteStore {
     /// Makes the client and asks the engine one question (`ASK {}`), so that a wrong URL or
     /// credentials fail at start-up rather than at the first user's request.
-    pub fn open(config: RemoteConfig, limits: ParseLimits) -> Result<Self, StoreError> {
+    pub fn open(
+        config: RemoteConfig,
+        options: StoreOptions,
+        limits: ParseLimits,
+    ) -> Result<Self, StoreError> {
         let client = reqwest::blocking::Client::builder()
             .timeout(config.timeout)
             .pool_max_idle_per_host(config.max_idle_connections)
@@ -97,7 +108,9 @@ impl RemoteStore {
         let store = Self {
             config,
             client,
+            options,
             limits,
+            write_lock: Mutex::new(()),
         };
         match store.query(&QueryRequest {
             query: "ASK {}".into(),
@@ -110,6 +123,36 @@ impl RemoteStore {
                 store.config.query_url
             ))),
         }
+    }
+
+    /// Adds the configured credentials to a request.
+    fn authorised(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> reqwest::blocking::RequestBuilder {
+        match &self.config.auth {
+            RemoteAuth::None => request,
+            RemoteAuth::Basic { user, password } => request.basic_auth(user, Some(password)),
+            RemoteAuth::Bearer(token) => request.bearer_auth(token),
+        }
+    }
+
+    /// The engine's answer, once its status says it is one; else the engine's own words, as
+    /// far as a log line should go.
+    fn answer(
+        url: &url::Url,
+        response: reqwest::blocking::Response,
+    ) -> Result<reqwest::blocking::Response, StoreError> {
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let mut text = String::new();
+        let _ = response.take(2048).read_to_string(&mut text);
+        Err(StoreError::Remote(format!(
+            "{url} answered HTTP {status}: {}",
+            text.trim()
+        )))
     }
 
     /// Sends a query and returns the engine's answer once its status says it is one.
@@ -138,7 +181,7 @@ impl RemoteStore {
                 form.append_pair("named-graph-uri", graph.as_str());
             }
         }
-        let mut request = self
+        let request = self
             .client
             .post(self.config.query_url.clone())
             .header(
@@ -147,26 +190,134 @@ impl RemoteStore {
             )
             .header(reqwest::header::ACCEPT, accept)
             .body(form.finish());
-        request = match &self.config.auth {
-            RemoteAuth::None => request,
-            RemoteAuth::Basic { user, password } => request.basic_auth(user, Some(password)),
-            RemoteAuth::Bearer(token) => request.bearer_auth(token),
-        };
-        let response = request
+        let response = self
+            .authorised(request)
             .send()
             .map_err(|e| StoreError::Remote(format!("{}: {e}", self.config.query_url)))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(response);
+        Self::answer(&self.config.query_url, response)
+    }
+
+    /// Sends a write's whole change as one SPARQL Update: `DELETE DATA`, then `INSERT DATA`.
+    pub(super) fn send_change(&self, removed: &[Quad], added: &[Quad]) -> Result<(), StoreError> {
+        let Some(url) = &self.config.update_url else {
+            return Err(read_only());
+        };
+        let mut update = String::new();
+        for (operation, quads) in [("DELETE DATA", removed), ("INSERT DATA", added)] {
+            if quads.is_empty() {
+                continue;
+            }
+            let mut by_graph: std::collections::BTreeMap<String, Vec<String>> =
+                std::collections::BTreeMap::new();
+            for quad in quads {
+                by_graph
+                    .entry(quad.graph_name.to_string())
+                    .or_default()
+                    .push(format!(
+                        "{} {} {} .",
+                        quad.subject, quad.predicate, quad.object
+                    ));
+            }
+            if !update.is_empty() {
+                update.push_str(" ;\n");
+            }
+            update.push_str(operation);
+            update.push_str(" {\n");
+            for (graph, triples) in by_graph {
+                update.push_str(&format!("GRAPH {graph} {{\n{}\n}}\n", triples.join("\n")));
+            }
+            update.push('}');
         }
-        // The engine's own words, as far as a log line should go.
-        let mut text = String::new();
-        let _ = response.take(2048).read_to_string(&mut text);
-        Err(StoreError::Remote(format!(
-            "{} answered HTTP {status}: {}",
-            self.config.query_url,
-            text.trim()
-        )))
+        if update.is_empty() {
+            return Ok(());
+        }
+        let request = self
+            .client
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/sparql-update")
+            .body(update);
+        let response = self
+            .authorised(request)
+            .send()
+            .map_err(|e| StoreError::Remote(format!("{url}: {e}")))?;
+        Self::answer(url, response).map(|_| ())
+    }
+
+    /// The solutions of one of our own SELECTs, under `cancel`.
+    pub(super) fn solutions(
+        &self,
+        query: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<oxigraph::sparql::QuerySolution>, StoreError> {
+        match self.query(&QueryRequest {
+            query: query.to_owned(),
+            dataset: super::Dataset::default(),
+            cancel: cancel.clone(),
+        })? {
+            QueryResults::Solutions(solutions) => Ok(solutions.collect::<Result<_, _>>()?),
+            _ => Err(StoreError::Storage(format!("not a SELECT: {query}"))),
+        }
+    }
+
+    /// The rows of a SELECT binding `?s ?p ?o ?g`, as quads.
+    pub(super) fn select_quads(&self, query: &str) -> Result<Vec<Quad>, StoreError> {
+        let mut quads = Vec::new();
+        for row in self.solutions(query, &CancellationToken::new())? {
+            let subject: oxigraph::model::NamedOrBlankNode = match row.get("s") {
+                Some(Term::NamedNode(n)) => n.clone().into(),
+                Some(Term::BlankNode(b)) => b.clone().into(),
+                _ => continue,
+            };
+            let (Some(Term::NamedNode(p)), Some(o), Some(Term::NamedNode(g))) =
+                (row.get("p"), row.get("o"), row.get("g"))
+            else {
+                continue;
+            };
+            quads.push(Quad::new(subject, p.clone(), o.clone(), g.clone()));
+        }
+        Ok(quads)
+    }
+
+    /// The engine's quads matching a pattern, in the asserted graphs (every named graph but
+    /// the derived one) or in the derived graph, at most `limit` of them.
+    pub(super) fn quads_matching(
+        &self,
+        subject: Option<&NamedNode>,
+        predicate: Option<&NamedNode>,
+        object: Option<&Term>,
+        graph: Option<&NamedNode>,
+        graphs: super::remote_write::Graphs,
+        limit: usize,
+    ) -> Result<Vec<Quad>, StoreError> {
+        if let Some(Term::BlankNode(_)) = object {
+            return Err(StoreError::Refused(
+                "a blank node cannot be named across the SPARQL protocol".into(),
+            ));
+        }
+        let mut values = String::new();
+        for (variable, term) in [
+            ("s", subject.map(|s| s.to_string())),
+            ("p", predicate.map(|p| p.to_string())),
+            ("o", object.map(|o| o.to_string())),
+            ("g", graph.map(|g| g.to_string())),
+        ] {
+            if let Some(term) = term {
+                values.push_str(&format!("VALUES ?{variable} {{ {term} }} "));
+            }
+        }
+        let derived = crate::infer::derived_graph();
+        let filter = match graphs {
+            super::remote_write::Graphs::Asserted => format!("FILTER(?g != {derived})"),
+            super::remote_write::Graphs::Derived => format!("FILTER(?g = {derived})"),
+        };
+        let limit = if limit == usize::MAX {
+            String::new()
+        } else {
+            format!(" LIMIT {limit}")
+        };
+        self.select_quads(&format!(
+            "SELECT ?s ?p ?o ?g WHERE {{ {values}GRAPH ?g {{ ?s ?p ?o }} {filter} }}{limit}"
+        ))
     }
 
     /// Runs one of our own SELECTs (counts, graph lists) and returns its rows.
@@ -287,13 +438,22 @@ impl Backend for RemoteStore {
     }
 
     fn write(&self, op: WriteOp) -> Result<super::WriteOutcome, StoreError> {
-        let _ = op;
-        Err(read_only())
+        if self.config.update_url.is_none() {
+            return Err(read_only());
+        }
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| StoreError::Storage("a previous write panicked".into()))?;
+        Ok(self.write_through(op, true)?.0)
     }
 
     fn check(&self, op: WriteOp) -> Result<ValidationReport, StoreError> {
-        let _ = op;
-        Err(read_only())
+        match self.write_through(op, false) {
+            Ok((_, report)) => Ok(report),
+            Err(StoreError::Invalid(report)) => Ok(*report),
+            Err(other) => Err(other),
+        }
     }
 
     fn bulk_load(
@@ -304,7 +464,12 @@ impl Backend for RemoteStore {
         _keep_named_graphs: bool,
         _on_progress: Arc<dyn Fn(u64) + Send + Sync>,
     ) -> Result<u64, StoreError> {
-        Err(read_only())
+        Err(StoreError::Refused(
+            "a bulk load goes to the engine through its own loader, with the derived graph \
+             that `dealgraph load --bulk` computes into an embedded store and `dealgraph dump` \
+             writes out"
+                .into(),
+        ))
     }
 
     fn graph_exists(&self, graph: &GraphTarget) -> Result<bool, StoreError> {
@@ -429,8 +594,8 @@ impl Backend for RemoteStore {
 
 fn read_only() -> StoreError {
     StoreError::Refused(
-        "this dealgraph reads a remote SPARQL engine and does not write to it yet; \
-         write to the engine with its own tools"
+        "this dealgraph reads a remote SPARQL engine and was given no update endpoint \
+         (--update-url): it does not write"
             .into(),
     )
 }

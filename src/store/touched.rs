@@ -8,13 +8,16 @@
 //! blank node in an insert template, `CLEAR ALL`, more than [`MAX_TOUCHED`] quads) is
 //! [`Touched::Unknown`], and the caller recomputes everything.
 
-use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use super::StoreError;
+use oxigraph::model::vocab::rdf;
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term, Triple};
 use oxigraph::sparql::QuerySolution;
 use spargebra::GraphUpdateOperation;
 use spargebra::term::{
     GraphName as UpdateGraphName, GraphNamePattern, GroundQuadPattern, GroundTerm,
     GroundTermPattern, NamedNodePattern, QuadPattern, TermPattern,
 };
+use std::collections::HashSet;
 
 /// The most quads listed before giving up and recomputing everything.
 pub const MAX_TOUCHED: usize = crate::infer::MAX_LOCAL_TRIPLES;
@@ -214,4 +217,46 @@ fn graph_name(graph: &UpdateGraphName) -> GraphName {
         UpdateGraphName::NamedNode(n) => GraphName::NamedNode(NamedNode::clone(n)),
         UpdateGraphName::DefaultGraph => GraphName::DefaultGraph,
     }
+}
+
+/// The nodes whose conformance to the shapes a write can have changed: the endpoints of the
+/// triples it touched and of the derived triples that changed (`changed`), and, for a triple
+/// whose predicate the shapes read one step away from a focus node (`value_predicates`, see
+/// `Shapes::value_predicates`), every node next to its endpoints (`touching` lists a node's
+/// quads, either way). The class of an rdf:type triple is a candidate itself (a shape could
+/// target the objects of rdf:type) but is not expanded to its instances: a type changes whether
+/// its subject conforms, and the nodes next to the subject.
+pub fn focus_nodes<'a>(
+    value_predicates: &HashSet<NamedNode>,
+    changed: impl Iterator<Item = &'a Triple>,
+    touching: &mut dyn FnMut(&Term) -> Result<Vec<Quad>, StoreError>,
+) -> Result<HashSet<Term>, StoreError> {
+    let mut nodes: HashSet<Term> = HashSet::new();
+    for triple in changed {
+        let mut ends = vec![Term::from(triple.subject.clone())];
+        if triple.predicate.as_ref() != rdf::TYPE {
+            ends.push(triple.object.clone());
+        }
+        if value_predicates.contains(&triple.predicate) {
+            for end in &ends {
+                if !matches!(end, Term::Literal(_)) {
+                    for quad in touching(end)? {
+                        nodes.insert(Term::from(quad.subject));
+                        if !matches!(quad.object, Term::Literal(_)) {
+                            nodes.insert(quad.object);
+                        }
+                    }
+                }
+            }
+        }
+        for end in ends {
+            if !matches!(end, Term::Literal(_)) {
+                nodes.insert(end);
+            }
+        }
+        if triple.predicate.as_ref() == rdf::TYPE {
+            nodes.insert(triple.object.clone());
+        }
+    }
+    Ok(nodes)
 }

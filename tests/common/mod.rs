@@ -88,8 +88,12 @@ impl TestServer {
         let raw_store: Arc<dyn Backend> = match (reused, setup.remote.take()) {
             (Some(store), _) => store,
             (None, Some(remote)) => Arc::new(
-                dealgraph::store::RemoteStore::open(remote, ParseLimits::default())
-                    .expect("reach the remote engine"),
+                dealgraph::store::RemoteStore::open(
+                    remote,
+                    StoreOptions::default(),
+                    ParseLimits::default(),
+                )
+                .expect("reach the remote engine"),
             ),
             (None, None) => Arc::new(
                 EmbeddedStore::open(&setup.location, options, ParseLimits::default())

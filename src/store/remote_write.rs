@@ -1,0 +1,595 @@
+//! The one door for writes over a remote engine (`serve --backend sparql --update-url`).
+//!
+//! A write is turned into the quads it removes and adds, read against the engine as it is now
+//! (a graph's old content, a WHERE clause's solutions). The derived graph is brought up to date
+//! around those quads by [`infer::update`], which reads only their neighbourhood, here through
+//! an [`Overlay`]: the engine's answers with the write's own changes laid over them. The shapes
+//! are checked on the focus nodes the write can have changed, on a scratch copy of their
+//! neighbourhood as it would be after the write. Only then is the whole change (asserted and
+//! derived) sent as one SPARQL Update, `DELETE DATA` then `INSERT DATA`, which the engines apply
+//! atomically.
+//!
+//! What cannot be done exactly this way is refused with the reason, never applied half-checked:
+//! a write to the ontology or the schema (it can change what is derived anywhere), more than
+//! `infer::MAX_LOCAL_TRIPLES` triples, blank nodes (they cannot be named across the protocol),
+//! a `DELETE`/`INSERT ... WHERE` after another operation of the same update, shapes that read
+//! further than one step from a focus node, and replacing the whole dataset.
+
+use super::remote::RemoteStore;
+use super::touched::{self, Touched};
+use super::{GraphTarget, StoreError, WriteOp, WriteOutcome};
+use crate::infer::{self, LocalTarget};
+use crate::validate::{Shapes, ValidationReport};
+use oxigraph::model::{
+    Graph, GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple, vocab::rdf,
+};
+use oxigraph::sparql::CancellationToken;
+use spargebra::GraphUpdateOperation;
+use std::collections::HashSet;
+
+/// What a write removes and adds, as sets: a quad both removed and then added is only added.
+#[derive(Debug, Default)]
+pub(super) struct Delta {
+    pub removed: HashSet<Quad>,
+    pub added: HashSet<Quad>,
+    pub graph_existed: bool,
+}
+
+impl Delta {
+    fn remove(&mut self, quad: Quad) {
+        self.added.remove(&quad);
+        self.removed.insert(quad);
+    }
+
+    fn add(&mut self, quad: Quad) {
+        self.removed.remove(&quad);
+        self.added.insert(quad);
+    }
+
+    fn quads(&self) -> impl Iterator<Item = &Quad> {
+        self.removed.iter().chain(&self.added)
+    }
+}
+
+/// Which graphs a lookup reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Graphs {
+    Asserted,
+    Derived,
+}
+
+fn refused(why: &str) -> StoreError {
+    StoreError::Refused(format!(
+        "over a remote engine, dealgraph refuses this write: {why}"
+    ))
+}
+
+impl RemoteStore {
+    /// Applies `op` through the door; with `commit` false, checks it and sends nothing.
+    pub(super) fn write_through(
+        &self,
+        op: WriteOp,
+        commit: bool,
+    ) -> Result<(WriteOutcome, ValidationReport), StoreError> {
+        super::refuse_derived_target(&op)?;
+        let mut delta = self.plan(op)?;
+        // An update naming the derived graph changes nothing there: the embedded store keeps
+        // that graph to what the rules derive, whatever an update writes into it.
+        let derived = infer::derived_graph();
+        let in_derived = |q: &Quad| q.graph_name == GraphName::NamedNode(derived.clone());
+        delta.removed.retain(|q| !in_derived(q));
+        delta.added.retain(|q| !in_derived(q));
+        if delta
+            .quads()
+            .any(|q| q.graph_name.is_default_graph() || has_blank_node(q))
+        {
+            return Err(refused(
+                "it names a blank node or the default graph, which cannot be addressed \
+                 exactly across the SPARQL protocol; use IRIs and a named graph",
+            ));
+        }
+        let ontology = format!("{}graph/ontology-", super::NAMESPACE);
+        if delta.quads().any(|q| match &q.graph_name {
+            GraphName::NamedNode(g) => g.as_str().starts_with(&ontology),
+            _ => false,
+        }) {
+            return Err(refused(
+                "it writes the ontology or the shapes, which can change what is derived and \
+                 checked anywhere; load them into the engine with its own tools",
+            ));
+        }
+        let triples: Vec<Triple> = delta.quads().cloned().map(Triple::from).collect();
+        let mut overlay = Overlay {
+            store: self,
+            delta: &delta,
+            derived_removed: HashSet::new(),
+            derived_added: HashSet::new(),
+        };
+        let change = infer::update(&mut overlay, &triples)?.map_err(|reason| {
+            refused(&format!(
+                "the derived graph could not be kept up to date around it ({reason})"
+            ))
+        })?;
+        let report = self.check_around(&overlay, &triples, &change)?;
+        if !report.conforms() {
+            return Err(StoreError::Invalid(Box::new(report)));
+        }
+        let mut removed: Vec<Quad> = delta.removed.iter().cloned().collect();
+        removed.extend(
+            overlay
+                .derived_removed
+                .iter()
+                .map(|t| t.clone().in_graph(derived.clone())),
+        );
+        let mut added: Vec<Quad> = delta.added.iter().cloned().collect();
+        added.extend(
+            overlay
+                .derived_added
+                .iter()
+                .map(|t| t.clone().in_graph(derived.clone())),
+        );
+        if commit {
+            self.send_change(&removed, &added)?;
+        }
+        let mut touched = removed;
+        touched.extend(added);
+        Ok((
+            WriteOutcome {
+                graph_existed: delta.graph_existed,
+                maintained_locally: true,
+                touched: Some(touched),
+            },
+            report,
+        ))
+    }
+
+    /// The quads a write removes and adds, read against the engine as it is.
+    fn plan(&self, op: WriteOp) -> Result<Delta, StoreError> {
+        let mut delta = Delta::default();
+        match op {
+            WriteOp::Insert { quads } => quads.into_iter().for_each(|q| delta.add(q)),
+            WriteOp::AddToGraph { graph, quads } => {
+                delta.graph_existed = self.graph_exists_here(&graph)?;
+                quads.into_iter().for_each(|q| delta.add(q));
+            }
+            WriteOp::ReplaceGraph { graph, quads } => {
+                delta.graph_existed = self.graph_exists_here(&graph)?;
+                for quad in self.graph_content(&graph)? {
+                    delta.remove(quad);
+                }
+                quads.into_iter().for_each(|q| delta.add(q));
+            }
+            WriteOp::ReplaceGraphs { graphs } => {
+                for (graph, quads) in graphs {
+                    for quad in self.graph_content(&graph)? {
+                        delta.remove(quad);
+                    }
+                    quads.into_iter().for_each(|q| delta.add(q));
+                }
+            }
+            WriteOp::DropGraph { graph } => {
+                delta.graph_existed = self.graph_exists_here(&graph)?;
+                if let GraphTarget::Named(name) = &graph
+                    && !delta.graph_existed
+                {
+                    return Err(StoreError::GraphNotFound(name.as_str().to_owned()));
+                }
+                for quad in self.graph_content(&graph)? {
+                    delta.remove(quad);
+                }
+            }
+            WriteOp::ReplaceAll { .. } => {
+                return Err(refused(
+                    "it replaces the whole dataset; load the dataset into the engine with its \
+                     own tools",
+                ));
+            }
+            WriteOp::Update {
+                update,
+                using,
+                cancel,
+            } => {
+                let update =
+                    super::prepare_update(&update, &using, &self.options.fetcher, self.limits)?;
+                self.plan_update(update, &cancel, &mut delta)?;
+            }
+        }
+        Ok(delta)
+    }
+
+    fn plan_update(
+        &self,
+        update: spargebra::Update,
+        cancel: &CancellationToken,
+        delta: &mut Delta,
+    ) -> Result<(), StoreError> {
+        if update.operations.iter().any(touched::inserts_blank_nodes) {
+            return Err(refused(
+                "it inserts blank nodes, which cannot be named across the SPARQL protocol",
+            ));
+        }
+        for (i, operation) in update.operations.iter().enumerate() {
+            match operation {
+                GraphUpdateOperation::InsertData { .. } => {
+                    for quad in listed(touched::data_quads(operation))? {
+                        delta.add(quad);
+                    }
+                }
+                GraphUpdateOperation::DeleteData { .. } => {
+                    for quad in listed(touched::data_quads(operation))? {
+                        delta.remove(quad);
+                    }
+                }
+                GraphUpdateOperation::Create { .. } => {}
+                GraphUpdateOperation::DeleteInsert {
+                    delete,
+                    insert,
+                    using,
+                    pattern,
+                } => {
+                    // Its WHERE clause is read on the engine, which has not seen the operations
+                    // before it: only the first may have one.
+                    if i > 0 {
+                        return Err(refused(
+                            "a DELETE/INSERT ... WHERE follows another operation of the same \
+                             update; send it as an update of its own",
+                        ));
+                    }
+                    let query = spargebra::Query::Select {
+                        dataset: using.clone(),
+                        pattern: (**pattern).clone(),
+                        base_iri: update.base_iri.clone(),
+                    };
+                    let rows = self.solutions(&query.to_string(), cancel)?;
+                    if rows.len() > touched::MAX_TOUCHED {
+                        return Err(refused(&format!(
+                            "its WHERE clause has more than {} solutions",
+                            touched::MAX_TOUCHED
+                        )));
+                    }
+                    for quad in listed(Some(touched::instantiate(delete, &[], &rows)))? {
+                        delta.remove(quad);
+                    }
+                    for quad in listed(Some(touched::instantiate(&[], insert, &rows)))? {
+                        delta.add(quad);
+                    }
+                }
+                GraphUpdateOperation::Clear { graph, silent }
+                | GraphUpdateOperation::Drop { graph, silent } => {
+                    let spargebra::algebra::GraphTarget::NamedNode(name) = graph else {
+                        return Err(refused(
+                            "it clears or drops more than one named graph; name the graph",
+                        ));
+                    };
+                    let target = GraphTarget::Named(name.clone());
+                    if !*silent && !self.graph_exists_here(&target)? {
+                        return Err(StoreError::GraphNotFound(name.as_str().to_owned()));
+                    }
+                    for quad in self.graph_content(&target)? {
+                        delta.remove(quad);
+                    }
+                }
+                GraphUpdateOperation::Load { .. } => {
+                    // prepare_update has turned every LOAD into INSERT DATA already.
+                    return Err(StoreError::Storage("a LOAD was left unresolved".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn graph_exists_here(&self, graph: &GraphTarget) -> Result<bool, StoreError> {
+        super::Backend::graph_exists(self, graph)
+    }
+
+    /// A named graph's quads on the engine, at most `MAX_TOUCHED` of them.
+    fn graph_content(&self, graph: &GraphTarget) -> Result<Vec<Quad>, StoreError> {
+        let GraphTarget::Named(name) = graph else {
+            return Err(refused("it addresses the default graph; name a graph"));
+        };
+        let quads = self.quads_matching(
+            None,
+            None,
+            None,
+            Some(name),
+            Graphs::Asserted,
+            touched::MAX_TOUCHED + 1,
+        )?;
+        if quads.len() > touched::MAX_TOUCHED {
+            return Err(refused(&format!(
+                "graph <{}> holds more than {} triples; replace or drop it with the engine's \
+                 own tools",
+                name.as_str(),
+                touched::MAX_TOUCHED
+            )));
+        }
+        Ok(quads)
+    }
+
+    /// Validates the focus nodes the write can have changed, on a scratch copy of their
+    /// neighbourhood (each focus node's quads either way, and those of the nodes one step
+    /// away), as it will be after the write, with the ontology and the shapes.
+    fn check_around(
+        &self,
+        overlay: &Overlay<'_>,
+        touched: &[Triple],
+        change: &infer::DerivedChange,
+    ) -> Result<ValidationReport, StoreError> {
+        let mut schema = self.ontology_quads()?;
+        let shapes_graph = super::shapes_graph();
+        let mut graph = Graph::new();
+        for quad in &schema {
+            if quad.graph_name == GraphName::NamedNode(shapes_graph.clone()) {
+                graph.insert(quad.as_ref());
+            }
+        }
+        if graph.is_empty() {
+            return Ok(ValidationReport::default());
+        }
+        let shapes = Shapes::from_graph(&graph)?;
+        let Some(value_predicates) = shapes.value_predicates() else {
+            return Err(refused(
+                "the shapes read further than one step from a focus node, so the whole \
+                 engine would have to be validated",
+            ));
+        };
+        let changed = touched.iter().chain(&change.added).chain(&change.removed);
+        let focus = touched::focus_nodes(&value_predicates, changed, &mut |node| {
+            overlay.touching(node, None)
+        })?;
+        if focus.iter().any(|n| matches!(n, Term::BlankNode(_))) {
+            return Err(refused(
+                "a blank node is among the nodes to validate, and it cannot be named across \
+                 the SPARQL protocol",
+            ));
+        }
+        let mut neighbourhood: HashSet<Quad> = HashSet::new();
+        let mut values: HashSet<Term> = HashSet::new();
+        for node in &focus {
+            for quad in overlay.touching(node, None)? {
+                for end in [Term::from(quad.subject.clone()), quad.object.clone()] {
+                    if end != *node && !matches!(end, Term::Literal(_)) {
+                        values.insert(end);
+                    }
+                }
+                neighbourhood.insert(quad);
+            }
+        }
+        for value in values.difference(&focus) {
+            if let Some(subject) = subject_of(value) {
+                neighbourhood.extend(overlay.with_subject(&subject)?);
+            }
+        }
+        let mut focus: Vec<Term> = focus.into_iter().collect();
+        focus.sort_by_key(ToString::to_string);
+        schema.extend(neighbourhood);
+        super::embedded::validate_scratch(&shapes, schema, &focus)
+    }
+
+    /// Every quad of the ontology's graphs (the shapes graph is one of them).
+    fn ontology_quads(&self) -> Result<Vec<Quad>, StoreError> {
+        let prefix = format!("{}graph/ontology-", super::NAMESPACE);
+        self.select_quads(&format!(
+            "SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} \
+             FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }}"
+        ))
+    }
+}
+
+/// The quads a step of the update lists; what it cannot list is refused.
+fn listed(touched: Option<Touched>) -> Result<Vec<Quad>, StoreError> {
+    match touched {
+        Some(Touched::Quads(quads)) => Ok(quads),
+        _ => Err(refused(&format!(
+            "it changes more than {} triples, or triples that cannot be listed",
+            touched::MAX_TOUCHED
+        ))),
+    }
+}
+
+fn has_blank_node(quad: &Quad) -> bool {
+    matches!(quad.subject, NamedOrBlankNode::BlankNode(_))
+        || matches!(quad.object, Term::BlankNode(_))
+}
+
+fn subject_of(term: &Term) -> Option<NamedNode> {
+    match term {
+        Term::NamedNode(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// The engine as it will be after the write: its answers, minus what the write removes, plus
+/// what it adds, in the asserted graphs and in the derived one.
+pub(super) struct Overlay<'a> {
+    store: &'a RemoteStore,
+    delta: &'a Delta,
+    derived_removed: HashSet<Triple>,
+    derived_added: HashSet<Triple>,
+}
+
+impl Overlay<'_> {
+    /// The quads after the write with `node` as subject or object, in the asserted graphs, the
+    /// derived one, or (`None`) both.
+    fn touching(&self, node: &Term, graphs: Option<Graphs>) -> Result<Vec<Quad>, StoreError> {
+        let mut quads = Vec::new();
+        for which in [Graphs::Asserted, Graphs::Derived] {
+            if graphs.is_some_and(|g| g != which) {
+                continue;
+            }
+            if let Some(subject) = subject_of(node) {
+                quads.extend(self.matching(Some(&subject), None, None, which)?);
+            }
+            if matches!(node, Term::BlankNode(_)) {
+                return Err(refused(
+                    "a blank node is next to what it changes, and it cannot be named across \
+                     the SPARQL protocol",
+                ));
+            }
+            for quad in self.matching(None, None, Some(node), which)? {
+                // A triple from a node to itself is listed once.
+                if Term::from(quad.subject.clone()) != *node {
+                    quads.push(quad);
+                }
+            }
+        }
+        Ok(quads)
+    }
+
+    /// Every quad after the write with this subject, in any graph.
+    fn with_subject(&self, subject: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        let mut quads = self.matching(Some(subject), None, None, Graphs::Asserted)?;
+        quads.extend(self.matching(Some(subject), None, None, Graphs::Derived)?);
+        Ok(quads)
+    }
+
+    /// The quads after the write that match, in the asserted graphs or the derived one.
+    fn matching(
+        &self,
+        subject: Option<&NamedNode>,
+        predicate: Option<&NamedNode>,
+        object: Option<&Term>,
+        graphs: Graphs,
+    ) -> Result<Vec<Quad>, StoreError> {
+        let fits = |q: &Quad| {
+            subject.is_none_or(|s| matches!(&q.subject, NamedOrBlankNode::NamedNode(n) if n == s))
+                && predicate.is_none_or(|p| q.predicate == *p)
+                && object.is_none_or(|o| q.object == *o)
+        };
+        let derived = infer::derived_graph();
+        let mut quads: Vec<Quad> =
+            self.store
+                .quads_matching(subject, predicate, object, None, graphs, usize::MAX)?;
+        match graphs {
+            Graphs::Asserted => {
+                quads.retain(|q| !self.delta.removed.contains(q));
+                quads.extend(self.delta.added.iter().filter(|q| fits(q)).cloned());
+            }
+            Graphs::Derived => {
+                quads.retain(|q| !self.derived_removed.contains(&Triple::from(q.clone())));
+                quads.extend(
+                    self.derived_added
+                        .iter()
+                        .map(|t| t.clone().in_graph(derived.clone()))
+                        .filter(|q| fits(q)),
+                );
+            }
+        }
+        Ok(quads)
+    }
+
+    fn has(&self, triple: &Triple, graphs: Graphs) -> Result<bool, StoreError> {
+        let NamedOrBlankNode::NamedNode(subject) = &triple.subject else {
+            return Err(refused(
+                "a blank node is next to what it changes, and it cannot be named across the \
+                 SPARQL protocol",
+            ));
+        };
+        Ok(!self
+            .matching(
+                Some(subject),
+                Some(&triple.predicate),
+                Some(&triple.object),
+                graphs,
+            )?
+            .is_empty())
+    }
+}
+
+impl LocalTarget for Overlay<'_> {
+    fn contains(&self, triple: &Triple) -> Result<bool, StoreError> {
+        Ok(self.has(triple, Graphs::Asserted)? || self.has(triple, Graphs::Derived)?)
+    }
+
+    fn schema(&self) -> Result<Vec<Triple>, StoreError> {
+        // A write touching the schema never gets here (`infer::update` declines it first), so
+        // the engine's schema is the schema after the write.
+        let predicates: String = infer::SCHEMA_PREDICATES
+            .iter()
+            .map(|p| format!(" <{p}>"))
+            .collect();
+        let classes: String = infer::SCHEMA_CLASSES
+            .iter()
+            .map(|c| format!(" <{c}>"))
+            .collect();
+        let derived = infer::derived_graph();
+        Ok(self
+            .store
+            .select_quads(&format!(
+                "SELECT ?s ?p ?o ?g WHERE {{ {{ VALUES ?p {{{predicates} }} GRAPH ?g {{ ?s ?p ?o }} }} \
+                 UNION {{ VALUES ?o {{{classes} }} GRAPH ?g {{ ?s {} ?o }} BIND({} AS ?p) }} \
+                 FILTER(?g != {derived}) }}",
+                rdf::TYPE,
+                rdf::TYPE
+            ))?
+            .into_iter()
+            .map(Triple::from)
+            .collect())
+    }
+
+    fn insert_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError> {
+        for triple in triples {
+            if !self.derived_removed.remove(triple) {
+                self.derived_added.insert(triple.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn remove_derived(&mut self, triples: &[Triple]) -> Result<(), StoreError> {
+        for triple in triples {
+            if !self.derived_added.remove(triple) {
+                self.derived_removed.insert(triple.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn asserted_touching(&self, node: &Term) -> Result<Vec<Triple>, StoreError> {
+        Ok(self
+            .touching(node, Some(Graphs::Asserted))?
+            .into_iter()
+            .map(Triple::from)
+            .collect())
+    }
+
+    fn derived_touching(&self, node: &Term) -> Result<Vec<Triple>, StoreError> {
+        Ok(self
+            .touching(node, Some(Graphs::Derived))?
+            .into_iter()
+            .map(Triple::from)
+            .collect())
+    }
+
+    fn is_asserted(&self, triple: &Triple) -> Result<bool, StoreError> {
+        self.has(triple, Graphs::Asserted)
+    }
+
+    fn vocabulary(&self) -> Result<HashSet<Term>, StoreError> {
+        let mut terms = HashSet::new();
+        for quad in self.store.ontology_quads()? {
+            terms.insert(Term::from(quad.subject));
+            if let Term::NamedNode(_) = quad.object {
+                terms.insert(quad.object);
+            }
+        }
+        Ok(terms)
+    }
+
+    fn derived_with_subject(&self, node: &Term) -> Result<bool, StoreError> {
+        let Some(subject) = subject_of(node) else {
+            return Ok(false);
+        };
+        Ok(!self
+            .matching(Some(&subject), None, None, Graphs::Derived)?
+            .is_empty())
+    }
+
+    fn with_scratch(
+        &self,
+        triples: &[Triple],
+        work: &mut infer::ScratchWork<'_>,
+    ) -> Result<Vec<Triple>, StoreError> {
+        super::embedded::scratch_rules(triples, work)
+    }
+}
