@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from engine_dealgraph import Dealgraph  # noqa: E402
+from engine_dealgraph import Dealgraph, DealgraphRemote  # noqa: E402
 from engines_peers import OxigraphServer, Virtuoso  # noqa: E402
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -365,11 +365,15 @@ def make_engine(name: str, args, size: int, index: int):
     port = args.port + 10 * index
     if name == "dealgraph":
         return Dealgraph(workdir, port, args.binary.resolve(), REPO)
+    if name == "dealgraph-remote":
+        engine = OxigraphServer(workdir / "engine", port + 2)
+        return DealgraphRemote(workdir, port, args.binary.resolve(), REPO, engine)
     if name == "oxigraph":
         return OxigraphServer(workdir, port)
     if name == "virtuoso":
         return Virtuoso(workdir, port)
-    raise SystemExit(f"unknown engine {name!r}: dealgraph, oxigraph or virtuoso")
+    raise SystemExit(
+        f"unknown engine {name!r}: dealgraph, dealgraph-remote, oxigraph or virtuoso")
 
 
 def measure_size(args, size: int, engines: list[str], workload: list[Path]) -> dict:
@@ -394,15 +398,16 @@ def measure_size(args, size: int, engines: list[str], workload: list[Path]) -> d
                     measured["rows"] = len(rows_by_engine[name][qname])
                 figures["queries"][qname] = measured
                 print(f"  {qname}: {brief(measured)}", flush=True)
-            if name == "dealgraph":
+            if name in ("dealgraph", "dealgraph-remote"):
                 for qname, measured, body in measure_all(args, engine, queries, params, api=True):
+                    checks = result.setdefault("api_checks" if name == "dealgraph"
+                                               else f"api_checks_{name}", {})
                     if body is not None and qname in rows_by_engine[name]:
                         check = agree(qname, rows_by_engine[name][qname],
                                       api_answer(qname, body), params)
-                        result["api_checks"][qname] = check or "agrees"
+                        checks[qname] = check or "agrees"
                     figures["api"][qname] = measured
-                    print(f"  API {qname}: {brief(measured)}; {result['api_checks'].get(qname)}",
-                          flush=True)
+                    print(f"  API {qname}: {brief(measured)}; {checks.get(qname)}", flush=True)
             figures["peak_rss_kib"] = engine.peak_rss_kib()
             if name == "dealgraph":
                 # The same SPARQL and views again with no answers kept: what evaluation costs.
@@ -534,6 +539,21 @@ def report(result: dict, size: int) -> None:
               f"{fmt((cold.get('c16') or {}).get('rps'))} | {best[0] or '–'} | {fmt(best[1])} | "
               f"{ratio(best[1], m['p50_ms'])} | {ratio(best[1], cold.get('p50_ms'))} | "
               f"{result['api_checks'].get(qname, '–')} |")
+    remote = engines.get("dealgraph-remote", {})
+    if remote.get("api"):
+        print("\nThe API over a remote engine (`serve --backend sparql` over Oxigraph server "
+              "holding the same data) against the embedded store's, no answers kept in either:\n")
+        print("| View | embedded p50, ms | remote p50, ms | remote / embedded | remote req/s at 16 "
+              "| agrees with its SPARQL |")
+        print("|---|---|---|---|---|---|")
+        for qname, m in remote["api"].items():
+            if "error" in m:
+                print(f"| {qname} | {m['error']} |")
+                continue
+            embedded = ours.get("api_uncached", {}).get(qname, {}).get("p50_ms")
+            print(f"| {qname} | {fmt(embedded)} | {m['p50_ms']:.2f} | "
+                  f"{ratio(m['p50_ms'], embedded)} | {fmt((m.get('c16') or {}).get('rps'))} | "
+                  f"{result.get('api_checks_dealgraph-remote', {}).get(qname, '–')} |")
     print("\nSame answers from every engine:\n")
     for qname, verdict in result["answers"].items():
         print(f"- {qname}: {verdict}")

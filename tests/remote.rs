@@ -187,6 +187,15 @@ fn the_views_and_the_endpoint_answer_over_the_engine_as_over_the_embedded_store(
             ),
             results,
         ),
+        // The query's own dataset: an engine whose default graph is the union may ignore FROM
+        // unless it comes as a protocol parameter as well.
+        (
+            sparql(
+                "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/dealgraph/graph/article> \
+                 WHERE { ?s ?p ?o }",
+            ),
+            results,
+        ),
         (
             sparql(
                 "PREFIX dg: <https://w3id.org/dealgraph/ontology#> \

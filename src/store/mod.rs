@@ -336,12 +336,16 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         if subjects.is_empty() || predicates.is_empty() {
             return Ok(Vec::new());
         }
-        let s: String = subjects.iter().map(|n| format!(" {n}")).collect();
-        let p: String = predicates.iter().map(|n| format!(" {n}")).collect();
+        // One VALUES block of pairs: with two blocks, Oxigraph server joins them after reading
+        // every quad (68 ms for five subjects at 100k triples, against 1.7 ms).
+        let pairs: String = subjects
+            .iter()
+            .flat_map(|s| predicates.iter().map(move |p| format!(" ({s} {p})")))
+            .collect();
         select_quads(
             self,
             &format!(
-                "SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{{s} }} VALUES ?p {{{p} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+                "SELECT ?s ?p ?o ?g WHERE {{ VALUES (?s ?p) {{{pairs} }} GRAPH ?g {{ ?s ?p ?o }} }}"
             ),
         )
     }

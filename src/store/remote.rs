@@ -386,13 +386,40 @@ impl Backend for RemoteStore {
     fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError> {
         // Parsed here first: a syntax error is the user's 400 with its position, whatever
         // the engine would have said.
-        let form = self.query_form(&request.query)?;
+        guard::check_depth(
+            request.query.as_bytes(),
+            Syntax::SparqlOrTurtle,
+            self.limits.max_nesting,
+        )?;
+        let parsed = spargebra::SparqlParser::new().parse_query(&request.query)?;
+        let (form, in_text) = match &parsed {
+            spargebra::Query::Select { dataset, .. } => (QueryForm::Select, dataset),
+            spargebra::Query::Ask { dataset, .. } => (QueryForm::Ask, dataset),
+            spargebra::Query::Construct { dataset, .. } => (QueryForm::Construct, dataset),
+            spargebra::Query::Describe { dataset, .. } => (QueryForm::Describe, dataset),
+        };
         let accept = if form.returns_graph() {
             GRAPH_ACCEPT
         } else {
             RESULTS_ACCEPT
         };
-        let response = self.send(&request.query, &request.dataset, accept)?;
+        // FROM and FROM NAMED are repeated as protocol parameters: an engine that presents the
+        // union of its graphs as the default graph may let that override the query's own
+        // dataset (Oxigraph server 0.5 with --union-default-graph does), never the protocol's.
+        let mut dataset = request.dataset.clone();
+        if dataset.is_unspecified()
+            && let Some(in_text) = in_text
+        {
+            dataset.default_graphs = in_text.default.clone();
+            dataset.named_graphs = in_text.named.clone().unwrap_or_default();
+        }
+        let started = std::time::Instant::now();
+        let response = self.send(&request.query, &dataset, accept)?;
+        tracing::debug!(
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            query = %request.query.chars().take(200).collect::<String>(),
+            "the engine answered"
+        );
         let media_type = media_type(&response);
         let cancel = request.cancel.clone();
         let stopped = move || cancel.is_cancelled();
