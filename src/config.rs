@@ -4,7 +4,7 @@
 use crate::fetch::Fetcher;
 use crate::rdf::ParseLimits;
 use crate::server::ServerConfig;
-use crate::store::{RemoteAuth, RemoteConfig, StoreLocation, StoreOptions};
+use crate::store::{RemoteAuth, RemoteConfig, StoreLocation, StoreOptions, TimeoutParam};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -214,6 +214,11 @@ pub struct RemoteArgs {
     /// Idle connections to the engine kept open for reuse.
     #[arg(long, env = "DEALGRAPH_REMOTE_CONNECTIONS", default_value_t = 16)]
     pub remote_connections: usize,
+    /// The engine's query-timeout parameter, NAME:ms or NAME:s, sent with every query with
+    /// --remote-timeout's value: timeout:ms for Virtuoso and Stardog, timeout:s for Fuseki and
+    /// GraphDB.
+    #[arg(long, env = "DEALGRAPH_REMOTE_TIMEOUT_PARAM")]
+    pub remote_timeout_param: Option<TimeoutParam>,
 }
 
 impl RemoteArgs {
@@ -264,6 +269,7 @@ impl RemoteArgs {
             auth,
             timeout: Duration::from_secs(self.remote_timeout),
             max_idle_connections: self.remote_connections,
+            timeout_param: self.remote_timeout_param.clone(),
         }))
     }
 }

@@ -15,7 +15,7 @@ mod update;
 
 pub use embedded::{EmbeddedStore, StoreLocation};
 pub use error::{Located, StoreError};
-pub use remote::{RemoteAuth, RemoteConfig, RemoteStore};
+pub use remote::{RemoteAuth, RemoteConfig, RemoteStore, TimeoutParam};
 pub use update::prepare_update;
 
 use crate::fetch::Fetcher;

@@ -67,6 +67,39 @@ pub struct RemoteConfig {
     pub timeout: Duration,
     /// Idle connections kept open to the engine, reused by later requests.
     pub max_idle_connections: usize,
+    /// The engine's own query-timeout parameter, sent with every query so that the engine stops
+    /// working on an answer dealgraph will no longer read: its name, and whether it counts
+    /// milliseconds (Virtuoso, Stardog) or seconds (Fuseki, GraphDB).
+    pub timeout_param: Option<TimeoutParam>,
+}
+
+/// A query-timeout parameter of the engine's protocol (`--remote-timeout-param NAME:ms|s`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeoutParam {
+    pub name: String,
+    pub milliseconds: bool,
+}
+
+impl std::str::FromStr for TimeoutParam {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (name, unit) = text
+            .split_once(':')
+            .ok_or_else(|| format!("{text:?}: give NAME:ms or NAME:s, e.g. timeout:ms"))?;
+        let milliseconds = match unit {
+            "ms" => true,
+            "s" => false,
+            other => return Err(format!("{text:?}: the unit is ms or s, not {other:?}")),
+        };
+        if name.is_empty() {
+            return Err(format!("{text:?}: the parameter has no name"));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            milliseconds,
+        })
+    }
 }
 
 pub struct RemoteStore {
@@ -164,6 +197,15 @@ impl RemoteStore {
     ) -> Result<reqwest::blocking::Response, StoreError> {
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         form.append_pair("query", query);
+        if let Some(param) = &self.config.timeout_param {
+            let timeout = self.config.timeout;
+            let value = if param.milliseconds {
+                timeout.as_millis().to_string()
+            } else {
+                timeout.as_secs().max(1).to_string()
+            };
+            form.append_pair(&param.name, &value);
+        }
         if dataset.is_unspecified() && dataset.exclude_derived {
             // Every graph but the derived one, as the default graph and as the named graphs.
             let derived = crate::infer::derived_graph();
@@ -341,6 +383,46 @@ impl RemoteStore {
     }
 }
 
+/// How deep a chain of blank nodes a DESCRIBE over an engine follows from each resource.
+const DESCRIBE_BLANK_DEPTH: usize = 3;
+
+/// The CONSTRUCT that answers a DESCRIBE as the embedded store does: every triple of each
+/// described resource, and those of the blank nodes it leads to (to
+/// [`DESCRIBE_BLANK_DEPTH`]), in the query's default graph.
+fn describe_as_construct(pattern: &spargebra::algebra::GraphPattern) -> Result<String, StoreError> {
+    let spargebra::algebra::GraphPattern::Project { variables, .. } = pattern else {
+        return Err(StoreError::Storage(
+            "a DESCRIBE whose pattern does not project what it describes".into(),
+        ));
+    };
+    // The described terms, as a subquery without the dataset and base (a subquery takes
+    // neither; the dataset goes with the request, the IRIs are resolved already).
+    let select = spargebra::Query::Select {
+        dataset: None,
+        pattern: pattern.clone(),
+        base_iri: None,
+    };
+    let described: Vec<String> = variables
+        .iter()
+        .map(|v| format!("{{ {{ {select} }} BIND({v} AS ?dg_s) }}"))
+        .collect();
+    let mut template = String::from("?dg_s ?dg_p0 ?dg_o0 .");
+    let mut blanks = String::new();
+    for depth in 1..=DESCRIBE_BLANK_DEPTH {
+        let (from, to) = (depth - 1, depth);
+        template.push_str(&format!(" ?dg_o{from} ?dg_p{to} ?dg_o{to} ."));
+        blanks.push_str(&format!(
+            " OPTIONAL {{ FILTER(isBlank(?dg_o{from})) ?dg_o{from} ?dg_p{to} ?dg_o{to}"
+        ));
+    }
+    blanks.push_str(&" }".repeat(DESCRIBE_BLANK_DEPTH));
+    Ok(format!(
+        "CONSTRUCT {{ {template} }} WHERE {{ {{ SELECT DISTINCT ?dg_s WHERE {{ {} }} }} \
+         ?dg_s ?dg_p0 ?dg_o0 .{blanks} }}",
+        described.join(" UNION ")
+    ))
+}
+
 /// The value of a COUNT.
 fn count_of(term: Option<&Term>) -> Result<usize, StoreError> {
     match term {
@@ -413,8 +495,15 @@ impl Backend for RemoteStore {
             dataset.default_graphs = in_text.default.clone();
             dataset.named_graphs = in_text.named.clone().unwrap_or_default();
         }
+        // Engines describe differently (a concise bounded description, its symmetric form,
+        // or only the subject's triples): DESCRIBE goes as the CONSTRUCT of what dealgraph's own
+        // store answers, so the answer does not depend on the engine.
+        let text = match &parsed {
+            spargebra::Query::Describe { pattern, .. } => describe_as_construct(pattern)?,
+            _ => request.query.clone(),
+        };
         let started = std::time::Instant::now();
-        let response = self.send(&request.query, &dataset, accept)?;
+        let response = self.send(&text, &dataset, accept)?;
         tracing::debug!(
             ms = started.elapsed().as_secs_f64() * 1000.0,
             query = %request.query.chars().take(200).collect::<String>(),
@@ -568,6 +657,18 @@ impl Backend for RemoteStore {
             "n",
         )?;
         Ok(rows.first().map_or(0, |(_, n)| *n))
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        // An ASK, not a count: `/ready` asks this of a store that may hold billions of triples.
+        match self.query(&QueryRequest {
+            query: "ASK { GRAPH ?g { ?s ?p ?o } }".into(),
+            dataset: super::Dataset::default(),
+            cancel: CancellationToken::new(),
+        })? {
+            QueryResults::Boolean(any) => Ok(!any),
+            _ => Err(StoreError::Storage("an ASK gave no boolean".into())),
+        }
     }
 
     fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
