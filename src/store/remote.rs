@@ -25,7 +25,7 @@ use crate::guard::{self, Syntax};
 use crate::rdf::ParseLimits;
 use crate::validate::ValidationReport;
 use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
-use oxigraph::model::{NamedNode, Quad, Term, Triple};
+use oxigraph::model::{Literal, NamedNode, Quad, Term, Triple};
 use oxigraph::sparql::results::{
     QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput,
 };
@@ -443,6 +443,89 @@ fn media_type(response: &reqwest::blocking::Response) -> String {
         .unwrap_or_default()
 }
 
+/// Virtuoso labels blank nodes `nodeID://b10164` in its JSON results, which is no blank node
+/// label (its N-Triples say `_:b10164`), and the parser refuses the whole answer. This reader
+/// gives the label back as `b10164`. It matches the whole of Virtuoso's way of writing a blank
+/// node binding, quotes and all, which no literal's text can contain (its quotes would be
+/// escaped); any other answer passes through unchanged.
+struct VirtuosoBlankNodes<R> {
+    inner: R,
+    /// Bytes read and not yet looked at, short of a whole pattern.
+    carry: Vec<u8>,
+    /// Bytes ready to hand out.
+    ready: std::collections::VecDeque<u8>,
+    done: bool,
+}
+
+const VIRTUOSO_BNODE: &[u8] = b"\"type\": \"bnode\", \"value\": \"nodeID://";
+const PLAIN_BNODE: &[u8] = b"\"type\": \"bnode\", \"value\": \"";
+
+impl<R: Read> VirtuosoBlankNodes<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            carry: Vec::new(),
+            ready: std::collections::VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// Moves what can no longer be the start of a pattern from `carry` to `ready`.
+    fn settle(&mut self, everything: bool) {
+        let mut start = 0;
+        let mut i = 0;
+        while i + VIRTUOSO_BNODE.len() <= self.carry.len() {
+            if self.carry[i..].starts_with(VIRTUOSO_BNODE) {
+                self.ready.extend(&self.carry[start..i]);
+                self.ready.extend(PLAIN_BNODE);
+                i += VIRTUOSO_BNODE.len();
+                start = i;
+            } else {
+                i += 1;
+            }
+        }
+        let keep = if everything {
+            self.carry.len()
+        } else {
+            start.max(self.carry.len().saturating_sub(VIRTUOSO_BNODE.len() - 1))
+        };
+        self.ready.extend(&self.carry[start..keep]);
+        self.carry.drain(..keep);
+    }
+}
+
+impl<R: Read> Read for VirtuosoBlankNodes<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.ready.is_empty() && !self.done {
+            let mut chunk = [0u8; 16 * 1024];
+            let n = self.inner.read(&mut chunk)?;
+            self.done = n == 0;
+            self.carry.extend_from_slice(&chunk[..n]);
+            self.settle(self.done);
+        }
+        let n = out.len().min(self.ready.len());
+        for (slot, byte) in out.iter_mut().zip(self.ready.drain(..n)) {
+            *slot = byte;
+        }
+        Ok(n)
+    }
+}
+
+const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
+
+/// A term as dealgraph's own store would give it. Virtuoso keeps booleans as integers and gives
+/// back `"1"^^xsd:boolean`: a valid form, but not the canonical `"true"` the data holds.
+fn canonical(term: Term) -> Term {
+    match &term {
+        Term::Literal(l) if l.datatype().as_str() == XSD_BOOLEAN => match l.value() {
+            "1" => Literal::new_typed_literal("true", l.datatype()).into(),
+            "0" => Literal::new_typed_literal("false", l.datatype()).into(),
+            _ => term,
+        },
+        _ => term,
+    }
+}
+
 /// A failure of the engine's answer, as the query evaluation errors our callers handle.
 fn remote_error(e: impl std::fmt::Display) -> QueryEvaluationError {
     QueryEvaluationError::Service(Box::new(StoreError::Remote(format!(
@@ -524,7 +607,11 @@ impl Backend for RemoteStore {
                     if stopped() {
                         return Err(QueryEvaluationError::Cancelled);
                     }
-                    quad.map(Triple::from).map_err(remote_error)
+                    quad.map(|q| {
+                        let triple = Triple::from(q);
+                        Triple::new(triple.subject, triple.predicate, canonical(triple.object))
+                    })
+                    .map_err(remote_error)
                 });
             return Ok(QueryResults::Graph(QueryTripleIter::new(triples)));
         }
@@ -534,19 +621,27 @@ impl Backend for RemoteStore {
             ))
         })?;
         match QueryResultsParser::from_format(format)
-            .for_reader(response)
+            .for_reader(VirtuosoBlankNodes::new(response))
             .map_err(|e| StoreError::Remote(format!("the engine's answer: {e}")))?
         {
             ReaderQueryResultsParserOutput::Boolean(value) => Ok(QueryResults::Boolean(value)),
             ReaderQueryResultsParserOutput::Solutions(solutions) => {
                 let variables: Arc<[_]> = solutions.variables().into();
+                let per_row = Arc::clone(&variables);
                 Ok(QueryResults::Solutions(QuerySolutionIter::new(
                     variables,
                     solutions.map(move |solution| {
                         if stopped() {
                             return Err(QueryEvaluationError::Cancelled);
                         }
-                        solution.map_err(remote_error)
+                        let solution = solution.map_err(remote_error)?;
+                        let values: Vec<Option<Term>> = solution
+                            .values()
+                            .iter()
+                            .cloned()
+                            .map(|v| v.map(canonical))
+                            .collect();
+                        Ok((Arc::clone(&per_row), values).into())
                     }),
                 )))
             }
@@ -726,4 +821,45 @@ fn read_only() -> StoreError {
          (--update-url): it does not write"
             .into(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VirtuosoBlankNodes;
+    use std::io::Read;
+
+    /// A reader that hands out one byte at a time, so that the pattern straddles every read.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), out.first_mut()) {
+                (Some((first, rest)), Some(slot)) => {
+                    *slot = *first;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn virtuoso_blank_node_labels_become_labels_and_nothing_else_changes() {
+        let answer = r#"{ "s": { "type": "bnode", "value": "nodeID://b10164" }, "o": { "type": "literal", "value": "nodeID://b1 \"type\": \"bnode\", \"value\": \"nodeID://" }, "b": { "type": "bnode", "value": "nodeID://b2" } }"#;
+        let expected = r#"{ "s": { "type": "bnode", "value": "b10164" }, "o": { "type": "literal", "value": "nodeID://b1 \"type\": \"bnode\", \"value\": \"nodeID://" }, "b": { "type": "bnode", "value": "b2" } }"#;
+        for whole in [true, false] {
+            let mut out = String::new();
+            if whole {
+                VirtuosoBlankNodes::new(answer.as_bytes())
+                    .read_to_string(&mut out)
+                    .unwrap();
+            } else {
+                VirtuosoBlankNodes::new(Trickle(answer.as_bytes()))
+                    .read_to_string(&mut out)
+                    .unwrap();
+            }
+            assert_eq!(out, expected);
+        }
+    }
 }

@@ -692,11 +692,16 @@ pub(crate) fn newest_facts_naming(
                FILTER NOT EXISTS {{ GRAPH {derived} {{ ?fact dg:{name} ?{var} }} }} }}"
         )
     };
+    // Written for Virtuoso 7.2 as well: the COALESCE is outside the grouping (over the three
+    // aggregates themselves it fails to compile, "Bad dfe in sqlo_place_exp"), and the facts'
+    // FILTER EXISTS is in a group of its own (next to the OPTIONALs it dropped every fact
+    // without a date). An undated fact gets "", which sorts it last as unbound would.
     let rows = reader.select(&format!(
-        "SELECT ?fact (COALESCE(MAX(STR(?d)), MAX(STR(?s)), MAX(STR(?a))) AS ?when) WHERE {{
-           {facts}
-           {} {} {}
-         }} GROUP BY ?fact ORDER BY DESC(?when) ?fact LIMIT {limit}",
+        "SELECT ?fact ?when WHERE {{
+           {{ SELECT ?fact (MAX(STR(?d)) AS ?dw) (MAX(STR(?s)) AS ?sw) (MAX(STR(?a)) AS ?aw)
+              WHERE {{ {{ {facts} }} {} {} {} }} GROUP BY ?fact }}
+           BIND(COALESCE(?dw, ?sw, ?aw, \"\") AS ?when)
+         }} ORDER BY DESC(?when) ?fact LIMIT {limit}",
         dated("date", "d"),
         dated("startDate", "s"),
         dated("asOf", "a"),
