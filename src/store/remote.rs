@@ -383,6 +383,21 @@ impl RemoteStore {
     }
 }
 
+/// The query with this dataset as its FROM and FROM NAMED clauses.
+fn with_dataset(mut query: spargebra::Query, dataset: &super::Dataset) -> spargebra::Query {
+    let clauses = Some(spargebra::algebra::QueryDataset {
+        default: dataset.default_graphs.clone(),
+        named: (!dataset.named_graphs.is_empty()).then(|| dataset.named_graphs.clone()),
+    });
+    match &mut query {
+        spargebra::Query::Select { dataset, .. }
+        | spargebra::Query::Ask { dataset, .. }
+        | spargebra::Query::Construct { dataset, .. }
+        | spargebra::Query::Describe { dataset, .. } => *dataset = clauses,
+    }
+    query
+}
+
 /// How deep a chain of blank nodes a DESCRIBE over an engine follows from each resource.
 const DESCRIBE_BLANK_DEPTH: usize = 3;
 
@@ -583,6 +598,11 @@ impl Backend for RemoteStore {
         // store answers, so the answer does not depend on the engine.
         let text = match &parsed {
             spargebra::Query::Describe { pattern, .. } => describe_as_construct(pattern)?,
+            // A dataset given only as protocol parameters goes into the text as well, for the
+            // engines that take no default-graph-uri.
+            _ if in_text.is_none() && !request.dataset.is_unspecified() => {
+                with_dataset(parsed.clone(), &request.dataset).to_string()
+            }
             _ => request.query.clone(),
         };
         let started = std::time::Instant::now();
