@@ -73,16 +73,6 @@ fn turtle(graph_name: &NamedNode, text: &str) -> Vec<Quad> {
         .collect()
 }
 
-/// A valid fact node: an investment with its source, quote and certainty.
-fn investment(id: &str, investor: &str, investee: &str) -> String {
-    format!(
-        "dgr:{id} a dg:Investment ; dg:investor dgr:{investor} ; dg:investee dgr:{investee} ;
-           prov:wasDerivedFrom dgr:test-source ; dg:quote \"{investor} invests in {investee}\" ;
-           dg:certainty dgc:stated .
-         dgr:test-source a dg:SourceDocument ; rdfs:label \"A test source\" ."
-    )
-}
-
 /// The outcome of a write as both stores must agree on it.
 fn outcome(result: &Result<dealgraph::store::WriteOutcome, StoreError>) -> String {
     match result {
@@ -144,7 +134,7 @@ fn local_maintenance_matches_recomputing_everything_after_every_kind_of_write() 
             Box::new(|| {
                 update(&format!(
                     "INSERT DATA {{ {} }}",
-                    investment("t-inv-1", "nvidia", "xai")
+                    common::investment("t-inv-1", "nvidia", "xai")
                 ))
             }),
         ),
@@ -165,7 +155,7 @@ fn local_maintenance_matches_recomputing_everything_after_every_kind_of_write() 
             Box::new(|| {
                 update(&format!(
                     "INSERT DATA {{ {} }}",
-                    investment("t-inv-2", "t-org", "openai")
+                    common::investment("t-inv-2", "t-org", "openai")
                 ))
             }),
         ),
@@ -228,14 +218,17 @@ fn local_maintenance_matches_recomputing_everything_after_every_kind_of_write() 
             "a graph put through the Graph Store Protocol",
             Box::new(move || WriteOp::ReplaceGraph {
                 graph: GraphTarget::Named(g1.clone()),
-                quads: turtle(&g1, &investment("t-inv-3", "t-lab", "anthropic")),
+                quads: turtle(&g1, &common::investment("t-inv-3", "t-lab", "anthropic")),
             }),
         ),
         (
             "the same graph replaced with other content",
             Box::new(move || WriteOp::ReplaceGraph {
                 graph: GraphTarget::Named(graph("test-one")),
-                quads: turtle(&graph("test-one"), &investment("t-inv-4", "t-lab", "meta")),
+                quads: turtle(
+                    &graph("test-one"),
+                    &common::investment("t-inv-4", "t-lab", "meta"),
+                ),
             }),
         ),
         (

@@ -555,16 +555,6 @@ fn everything(kind: Kind, server: &TestServer) -> Vec<String> {
     quads
 }
 
-/// A fact node as the shapes want it: an investment with its source, quote and certainty.
-fn investment(id: &str, investor: &str, investee: &str) -> String {
-    format!(
-        "dgr:{id} a dg:Investment ; dg:investor dgr:{investor} ; dg:investee dgr:{investee} ;
-           prov:wasDerivedFrom dgr:test-source ; dg:quote \"{investor} invests in {investee}\" ;
-           dg:certainty dgc:stated .
-         dgr:test-source a dg:SourceDocument ; rdfs:label \"A test source\" ."
-    )
-}
-
 /// Writes of every kind, sent to a server over the embedded store and to one over the engine:
 /// each must be accepted or refused alike, and afterwards both must hold the same quads, the
 /// derived graph's included.
@@ -585,7 +575,7 @@ fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &Tes
             "a new fact derives its company-to-company edges",
             Write::Update(format!(
                 "INSERT DATA {{ GRAPH <{one}> {{ {} }} }}",
-                investment("test-deal", "nvidia", "coreweave")
+                common::investment("test-deal", "nvidia", "coreweave")
             )),
         ),
         (
@@ -605,11 +595,14 @@ fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &Tes
         ),
         (
             "a Graph Store PUT of a new graph",
-            Write::Put(two, investment("test-deal-two", "microsoft", "nvidia")),
+            Write::Put(
+                two,
+                common::investment("test-deal-two", "microsoft", "nvidia"),
+            ),
         ),
         (
             "a Graph Store PUT replacing it",
-            Write::Put(two, investment("test-deal-two", "oracle", "nvidia")),
+            Write::Put(two, common::investment("test-deal-two", "oracle", "nvidia")),
         ),
         (
             "a write to the derived graph is refused",

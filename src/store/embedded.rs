@@ -772,17 +772,7 @@ fn open_on_disk(path: &std::path::Path) -> Result<Store, StoreError> {
 
 impl Backend for EmbeddedStore {
     fn query_form(&self, query: &str) -> Result<QueryForm, StoreError> {
-        guard::check_depth(
-            query.as_bytes(),
-            Syntax::SparqlOrTurtle,
-            self.limits.max_nesting,
-        )?;
-        Ok(match spargebra::SparqlParser::new().parse_query(query)? {
-            spargebra::Query::Select { .. } => QueryForm::Select,
-            spargebra::Query::Ask { .. } => QueryForm::Ask,
-            spargebra::Query::Construct { .. } => QueryForm::Construct,
-            spargebra::Query::Describe { .. } => QueryForm::Describe,
-        })
+        Ok(super::form_of(&super::parse_query(query, self.limits)?))
     }
 
     fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError> {

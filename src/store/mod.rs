@@ -167,6 +167,30 @@ pub struct WriteOutcome {
     pub touched: Option<Vec<Quad>>,
 }
 
+/// Parses a query behind the nesting guard: a syntax error is the user's, with its position,
+/// whichever backend is to answer it.
+fn parse_query(
+    query: &str,
+    limits: crate::rdf::ParseLimits,
+) -> Result<spargebra::Query, StoreError> {
+    crate::guard::check_depth(
+        query.as_bytes(),
+        crate::guard::Syntax::SparqlOrTurtle,
+        limits.max_nesting,
+    )?;
+    Ok(spargebra::SparqlParser::new().parse_query(query)?)
+}
+
+/// What a parsed query returns.
+fn form_of(query: &spargebra::Query) -> QueryForm {
+    match query {
+        spargebra::Query::Select { .. } => QueryForm::Select,
+        spargebra::Query::Ask { .. } => QueryForm::Ask,
+        spargebra::Query::Construct { .. } => QueryForm::Construct,
+        spargebra::Query::Describe { .. } => QueryForm::Describe,
+    }
+}
+
 /// Refuses a write addressed to the derived graph, which every backend computes itself.
 fn refuse_derived_target(op: &WriteOp) -> Result<(), StoreError> {
     let derived = GraphTarget::Named(crate::infer::derived_graph());

@@ -4,11 +4,10 @@
 //! truncation signal work as they do over the embedded store, and the views and the search
 //! index read the engine through the same [`Backend`] methods.
 //!
-//! This backend reads only. Writing through dealgraph's one door over an engine (the derived
-//! graph and the shapes kept in step, the change sent as one SPARQL Update) is not built yet:
-//! every write is refused, and `dealgraph serve --backend sparql` will not start with a write
-//! token. The engine's data is written with the engine's own tools, derived graph included
-//! (`dealgraph dump` of a store loaded through dealgraph has it).
+//! Writes go through dealgraph's one door all the same ([`super::remote_write`]) when an update
+//! endpoint is configured; without one, every write is refused. The engine's data is loaded
+//! with the engine's own tools, derived graph included (`dealgraph dump` of a store loaded
+//! through dealgraph has it).
 //!
 //! Engines differ; what is handled here:
 //! - results are asked for with an `Accept` header (SPARQL results JSON, N-Triples), never an
@@ -16,12 +15,15 @@
 //! - the query is sent as an HTML form (`query=`), which every engine takes, with
 //!   `default-graph-uri`/`named-graph-uri` only when the request names graphs;
 //! - an answer cut short mid-stream fails to parse and ends dealgraph's response with an error,
-//!   never as a complete answer.
+//!   never as a complete answer;
+//! - a query's FROM goes as protocol parameters too, and a protocol dataset into the text too;
+//! - DESCRIBE goes as a CONSTRUCT of what the embedded store would answer;
+//! - Virtuoso's blank node labels and booleans are read back as the embedded store gives them;
+//! - the engine's own timeout parameter can be sent with every query.
 
 use super::{
     Backend, GraphTarget, QueryForm, QueryRequest, Stats, StoreError, StoreOptions, WriteOp,
 };
-use crate::guard::{self, Syntax};
 use crate::rdf::ParseLimits;
 use crate::validate::ValidationReport;
 use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
@@ -550,34 +552,26 @@ fn remote_error(e: impl std::fmt::Display) -> QueryEvaluationError {
 
 impl Backend for RemoteStore {
     fn query_form(&self, query: &str) -> Result<QueryForm, StoreError> {
-        guard::check_depth(
-            query.as_bytes(),
-            Syntax::SparqlOrTurtle,
-            self.limits.max_nesting,
-        )?;
-        Ok(match spargebra::SparqlParser::new().parse_query(query)? {
-            spargebra::Query::Select { .. } => QueryForm::Select,
-            spargebra::Query::Ask { .. } => QueryForm::Ask,
-            spargebra::Query::Construct { .. } => QueryForm::Construct,
-            spargebra::Query::Describe { .. } => QueryForm::Describe,
-        })
+        Ok(super::form_of(&super::parse_query(query, self.limits)?))
     }
 
     fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError> {
         // Parsed here first: a syntax error is the user's 400 with its position, whatever
         // the engine would have said.
-        guard::check_depth(
-            request.query.as_bytes(),
-            Syntax::SparqlOrTurtle,
-            self.limits.max_nesting,
-        )?;
-        let parsed = spargebra::SparqlParser::new().parse_query(&request.query)?;
-        let (form, in_text) = match &parsed {
-            spargebra::Query::Select { dataset, .. } => (QueryForm::Select, dataset),
-            spargebra::Query::Ask { dataset, .. } => (QueryForm::Ask, dataset),
-            spargebra::Query::Construct { dataset, .. } => (QueryForm::Construct, dataset),
-            spargebra::Query::Describe { dataset, .. } => (QueryForm::Describe, dataset),
-        };
+        let parsed = super::parse_query(&request.query, self.limits)?;
+        let form = super::form_of(&parsed);
+        let (spargebra::Query::Select {
+            dataset: in_text, ..
+        }
+        | spargebra::Query::Ask {
+            dataset: in_text, ..
+        }
+        | spargebra::Query::Construct {
+            dataset: in_text, ..
+        }
+        | spargebra::Query::Describe {
+            dataset: in_text, ..
+        }) = &parsed;
         let accept = if form.returns_graph() {
             GRAPH_ACCEPT
         } else {

@@ -58,6 +58,9 @@ pub(super) enum Graphs {
     Derived,
 }
 
+/// The most terms one request to the engine names in a VALUES block.
+const VALUES_PER_REQUEST: usize = 256;
+
 fn refused(why: &str) -> StoreError {
     StoreError::Refused(format!(
         "over a remote engine, dealgraph refuses this write: {why}"
@@ -343,10 +346,20 @@ impl RemoteStore {
                  the SPARQL protocol",
             ));
         }
+        // A term of the ontology (the class of a new fact's rdf:type) is a focus node with its
+        // own triples only: the triples naming it are every instance of the class.
+        let vocabulary: HashSet<Term> = schema
+            .iter()
+            .flat_map(|q| [Term::from(q.subject.clone()), q.object.clone()])
+            .collect();
         let mut neighbourhood: HashSet<Quad> = HashSet::new();
         let mut values: HashSet<Term> = HashSet::new();
         for node in &focus {
-            for quad in overlay.touching(node, None)? {
+            let quads = match subject_of(node) {
+                Some(subject) if vocabulary.contains(node) => overlay.with_subjects(&[subject])?,
+                _ => overlay.touching(node, None)?,
+            };
+            for quad in quads {
                 for end in [Term::from(quad.subject.clone()), quad.object.clone()] {
                     if end != *node && !matches!(end, Term::Literal(_)) {
                         values.insert(end);
@@ -355,10 +368,9 @@ impl RemoteStore {
                 neighbourhood.insert(quad);
             }
         }
-        for value in values.difference(&focus) {
-            if let Some(subject) = subject_of(value) {
-                neighbourhood.extend(overlay.with_subject(&subject)?);
-            }
+        let values: Vec<NamedNode> = values.difference(&focus).filter_map(subject_of).collect();
+        for chunk in values.chunks(VALUES_PER_REQUEST) {
+            neighbourhood.extend(overlay.with_subjects(chunk)?);
         }
         let mut focus: Vec<Term> = focus.into_iter().collect();
         focus.sort_by_key(ToString::to_string);
@@ -436,10 +448,31 @@ impl Overlay<'_> {
         Ok(quads)
     }
 
-    /// Every quad after the write with this subject, in any graph.
-    fn with_subject(&self, subject: &NamedNode) -> Result<Vec<Quad>, StoreError> {
-        let mut quads = self.matching(Some(subject), None, None, Graphs::Asserted)?;
-        quads.extend(self.matching(Some(subject), None, None, Graphs::Derived)?);
+    /// Every quad after the write with one of these subjects, in any graph, in one request.
+    fn with_subjects(&self, subjects: &[NamedNode]) -> Result<Vec<Quad>, StoreError> {
+        let named: HashSet<&NamedNode> = subjects.iter().collect();
+        let derived = infer::derived_graph();
+        let is_derived = |q: &Quad| q.graph_name == GraphName::NamedNode(derived.clone());
+        let ours =
+            |q: &Quad| matches!(&q.subject, NamedOrBlankNode::NamedNode(s) if named.contains(s));
+        let values: String = subjects.iter().map(|s| format!(" {s}")).collect();
+        let mut quads = self.store.select_quads(&format!(
+            "SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{{values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        ))?;
+        quads.retain(|q| {
+            if is_derived(q) {
+                !self.derived_removed.contains(&Triple::from(q.clone()))
+            } else {
+                !self.delta.removed.contains(q)
+            }
+        });
+        quads.extend(self.delta.added.iter().filter(|q| ours(q)).cloned());
+        quads.extend(
+            self.derived_added
+                .iter()
+                .map(|t| t.clone().in_graph(derived.clone()))
+                .filter(|q| ours(q)),
+        );
         Ok(quads)
     }
 

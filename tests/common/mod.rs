@@ -329,3 +329,14 @@ pub fn assert_all_found(store: &EmbeddedStore, checks: &[(&str, &str)]) {
         .collect();
     assert!(failed.is_empty(), "not found: {failed:?}");
 }
+
+/// A fact node the shapes accept, as Turtle with the prefixes dg:, dgr:, dgc:, prov: and rdfs:
+/// declared: an investment with its source, quote and certainty.
+pub fn investment(id: &str, investor: &str, investee: &str) -> String {
+    format!(
+        "dgr:{id} a dg:Investment ; dg:investor dgr:{investor} ; dg:investee dgr:{investee} ;
+           prov:wasDerivedFrom dgr:test-source ; dg:quote \"{investor} invests in {investee}\" ;
+           dg:certainty dgc:stated .
+         dgr:test-source a dg:SourceDocument ; rdfs:label \"A test source\" ."
+    )
+}
