@@ -68,8 +68,9 @@ pub trait LocalTarget {
     /// The vocabulary: every subject and IRI object of the ontology's graphs (classes,
     /// properties, concepts, and the external terms they are aligned to).
     fn vocabulary(&self) -> Result<HashSet<Term>, StoreError>;
-    /// Whether some derived triple has `node` as its subject.
-    fn derived_with_subject(&self, node: &Term) -> Result<bool, StoreError>;
+    /// Whether some derived triple has one of `nodes` as its subject (asked of the whole
+    /// vocabulary at once: over a remote engine, one request instead of one per term).
+    fn derived_about_any(&self, nodes: &HashSet<Term>) -> Result<bool, StoreError>;
     /// Runs `work` on a throwaway target holding `triples` and an empty derived graph.
     fn with_scratch(
         &self,
@@ -159,11 +160,9 @@ pub fn update(target: &mut dyn LocalTarget, touched: &[Triple]) -> Result<Local,
         }
     }
     let vocabulary = target.vocabulary()?;
-    for term in &vocabulary {
-        if target.derived_with_subject(term)? {
-            // A leaves the vocabulary out, so it would not keep that up to date.
-            return fallback("something derived is about the vocabulary");
-        }
+    if target.derived_about_any(&vocabulary)? {
+        // A leaves the vocabulary out, so it would not keep that up to date.
+        return fallback("something derived is about the vocabulary");
     }
     let node =
         |term: &Term| -> bool { !matches!(term, Term::Literal(_)) && !vocabulary.contains(term) };

@@ -648,17 +648,23 @@ impl infer::LocalTarget for TxTarget<'_, '_> {
         Ok(subjects)
     }
 
-    fn derived_with_subject(&self, node: &Term) -> Result<bool, StoreError> {
-        let Some(subject) = as_subject(node) else {
-            return Ok(false);
-        };
+    fn derived_about_any(&self, nodes: &HashSet<Term>) -> Result<bool, StoreError> {
         let derived = infer::derived_graph();
-        Ok(self
-            .tx
-            .quads_for_pattern(Some(subject), None, None, Some(derived.as_ref().into()))
-            .next()
-            .transpose()?
-            .is_some())
+        for node in nodes {
+            let Some(subject) = as_subject(node) else {
+                continue;
+            };
+            if self
+                .tx
+                .quads_for_pattern(Some(subject), None, None, Some(derived.as_ref().into()))
+                .next()
+                .transpose()?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn with_scratch(

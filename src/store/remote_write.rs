@@ -609,13 +609,19 @@ impl LocalTarget for Overlay<'_> {
         Ok(terms)
     }
 
-    fn derived_with_subject(&self, node: &Term) -> Result<bool, StoreError> {
-        let Some(subject) = subject_of(node) else {
-            return Ok(false);
-        };
-        Ok(!self
-            .matching(Some(&subject), None, None, Graphs::Derived)?
-            .is_empty())
+    fn derived_about_any(&self, nodes: &HashSet<Term>) -> Result<bool, StoreError> {
+        let derived = GraphName::NamedNode(infer::derived_graph());
+        let subjects: Vec<NamedNode> = nodes.iter().filter_map(subject_of).collect();
+        for chunk in subjects.chunks(VALUES_PER_REQUEST) {
+            if self
+                .with_subjects(chunk)?
+                .iter()
+                .any(|q| q.graph_name == derived)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn with_scratch(
