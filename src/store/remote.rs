@@ -147,16 +147,25 @@ impl RemoteStore {
             limits,
             write_lock: Mutex::new(()),
         };
-        match store.query(&QueryRequest {
-            query: "ASK {}".into(),
+        if store.ask("ASK {}")? {
+            Ok(store)
+        } else {
+            Err(StoreError::Remote(format!(
+                "{} did not answer ASK {{}} with true",
+                store.config.query_url
+            )))
+        }
+    }
+
+    /// The answer of one of our own ASKs.
+    fn ask(&self, query: &str) -> Result<bool, StoreError> {
+        match self.query(&QueryRequest {
+            query: query.to_owned(),
             dataset: super::Dataset::default(),
             cancel: CancellationToken::new(),
         })? {
-            QueryResults::Boolean(true) => Ok(store),
-            _ => Err(StoreError::Remote(format!(
-                "{} did not answer ASK {{}} with true",
-                store.config.query_url
-            ))),
+            QueryResults::Boolean(answer) => Ok(answer),
+            _ => Err(StoreError::Remote(format!("{query} gave no boolean"))),
         }
     }
 
@@ -303,25 +312,6 @@ impl RemoteStore {
         }
     }
 
-    /// The rows of a SELECT binding `?s ?p ?o ?g`, as quads.
-    pub(super) fn select_quads(&self, query: &str) -> Result<Vec<Quad>, StoreError> {
-        let mut quads = Vec::new();
-        for row in self.solutions(query, &CancellationToken::new())? {
-            let subject: oxigraph::model::NamedOrBlankNode = match row.get("s") {
-                Some(Term::NamedNode(n)) => n.clone().into(),
-                Some(Term::BlankNode(b)) => b.clone().into(),
-                _ => continue,
-            };
-            let (Some(Term::NamedNode(p)), Some(o), Some(Term::NamedNode(g))) =
-                (row.get("p"), row.get("o"), row.get("g"))
-            else {
-                continue;
-            };
-            quads.push(Quad::new(subject, p.clone(), o.clone(), g.clone()));
-        }
-        Ok(quads)
-    }
-
     /// The engine's quads matching a pattern, in the asserted graphs (every named graph but
     /// the derived one) or in the derived graph, at most `limit` of them.
     pub(super) fn quads_matching(
@@ -359,26 +349,17 @@ impl RemoteStore {
         } else {
             format!(" LIMIT {limit}")
         };
-        self.select_quads(&format!(
-            "SELECT ?s ?p ?o ?g WHERE {{ {values}GRAPH ?g {{ ?s ?p ?o }} {filter} }}{limit}"
-        ))
-    }
-
-    /// Runs one of our own SELECTs (counts, graph lists) and returns its rows.
-    fn rows(&self, query: &str) -> Result<Vec<oxigraph::sparql::QuerySolution>, StoreError> {
-        match self.query(&QueryRequest {
-            query: query.to_owned(),
-            dataset: super::Dataset::default(),
-            cancel: CancellationToken::new(),
-        })? {
-            QueryResults::Solutions(solutions) => Ok(solutions.collect::<Result<_, _>>()?),
-            _ => Err(StoreError::Storage(format!("not a SELECT: {query}"))),
-        }
+        super::select_quads(
+            self,
+            &format!(
+                "SELECT ?s ?p ?o ?g WHERE {{ {values}GRAPH ?g {{ ?s ?p ?o }} {filter} }}{limit}"
+            ),
+        )
     }
 
     /// `(term, count)` rows of one of our own counting SELECTs.
     fn counts(&self, query: &str, term: &str) -> Result<Vec<(Option<Term>, usize)>, StoreError> {
-        self.rows(query)?
+        self.solutions(query, &CancellationToken::new())?
             .into_iter()
             .map(|row| Ok((row.get(term).cloned(), count_of(row.get("n"))?)))
             .collect()
@@ -702,14 +683,7 @@ impl Backend for RemoteStore {
             return Ok(true);
         };
         // Over the protocol a graph exists when it holds a triple: engines differ on empty ones.
-        match self.query(&QueryRequest {
-            query: format!("ASK {{ GRAPH {name} {{ ?s ?p ?o }} }}"),
-            dataset: super::Dataset::default(),
-            cancel: CancellationToken::new(),
-        })? {
-            QueryResults::Boolean(exists) => Ok(exists),
-            _ => Err(StoreError::Storage("an ASK gave no boolean".into())),
-        }
+        self.ask(&format!("ASK {{ GRAPH {name} {{ ?s ?p ?o }} }}"))
     }
 
     fn dump(
@@ -770,19 +744,15 @@ impl Backend for RemoteStore {
 
     fn is_empty(&self) -> Result<bool, StoreError> {
         // An ASK, not a count: `/ready` asks this of a store that may hold billions of triples.
-        match self.query(&QueryRequest {
-            query: "ASK { GRAPH ?g { ?s ?p ?o } }".into(),
-            dataset: super::Dataset::default(),
-            cancel: CancellationToken::new(),
-        })? {
-            QueryResults::Boolean(any) => Ok(!any),
-            _ => Err(StoreError::Storage("an ASK gave no boolean".into())),
-        }
+        Ok(!self.ask("ASK { GRAPH ?g { ?s ?p ?o } }")?)
     }
 
     fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
         let mut graphs: Vec<NamedNode> = self
-            .rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")?
+            .solutions(
+                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                &CancellationToken::new(),
+            )?
             .into_iter()
             .filter_map(|row| match row.get("g") {
                 Some(Term::NamedNode(g)) => Some(g.clone()),

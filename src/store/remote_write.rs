@@ -107,6 +107,7 @@ impl RemoteStore {
             delta: &delta,
             derived_removed: HashSet::new(),
             derived_added: HashSet::new(),
+            ontology: std::cell::OnceCell::new(),
         };
         let change = infer::update(&mut overlay, &triples)?.map_err(|reason| {
             refused(&format!(
@@ -318,7 +319,7 @@ impl RemoteStore {
         touched: &[Triple],
         change: &infer::DerivedChange,
     ) -> Result<ValidationReport, StoreError> {
-        let mut schema = self.ontology_quads()?;
+        let mut schema = overlay.ontology()?.to_vec();
         let shapes_graph = super::shapes_graph();
         let mut graph = Graph::new();
         for quad in &schema {
@@ -381,10 +382,13 @@ impl RemoteStore {
     /// Every quad of the ontology's graphs (the shapes graph is one of them).
     fn ontology_quads(&self) -> Result<Vec<Quad>, StoreError> {
         let prefix = format!("{}graph/ontology-", super::NAMESPACE);
-        self.select_quads(&format!(
-            "SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} \
+        super::select_quads(
+            self,
+            &format!(
+                "SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} \
              FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }}"
-        ))
+            ),
+        )
     }
 }
 
@@ -418,9 +422,20 @@ pub(super) struct Overlay<'a> {
     delta: &'a Delta,
     derived_removed: HashSet<Triple>,
     derived_added: HashSet<Triple>,
+    /// The ontology's graphs, read once per write: the vocabulary and the shapes both need them
+    /// (a write cannot change them: it is refused first).
+    ontology: std::cell::OnceCell<Vec<Quad>>,
 }
 
 impl Overlay<'_> {
+    fn ontology(&self) -> Result<&[Quad], StoreError> {
+        if let Some(quads) = self.ontology.get() {
+            return Ok(quads);
+        }
+        let quads = self.store.ontology_quads()?;
+        Ok(self.ontology.get_or_init(|| quads))
+    }
+
     /// The quads after the write with `node` as subject or object, in the asserted graphs, the
     /// derived one, or (`None`) both.
     fn touching(&self, node: &Term, graphs: Option<Graphs>) -> Result<Vec<Quad>, StoreError> {
@@ -456,9 +471,12 @@ impl Overlay<'_> {
         let ours =
             |q: &Quad| matches!(&q.subject, NamedOrBlankNode::NamedNode(s) if named.contains(s));
         let values: String = subjects.iter().map(|s| format!(" {s}")).collect();
-        let mut quads = self.store.select_quads(&format!(
-            "SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{{values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-        ))?;
+        let mut quads = super::select_quads(
+            self.store,
+            &format!(
+                "SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{{values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            ),
+        )?;
         quads.retain(|q| {
             if is_derived(q) {
                 !self.derived_removed.contains(&Triple::from(q.clone()))
@@ -546,9 +564,9 @@ impl LocalTarget for Overlay<'_> {
             .map(|c| format!(" <{c}>"))
             .collect();
         let derived = infer::derived_graph();
-        Ok(self
-            .store
-            .select_quads(&format!(
+        Ok(super::select_quads(
+            self.store,
+            &format!(
                 "SELECT ?s ?p ?o ?g WHERE {{ {{ VALUES ?p {{{predicates} }} GRAPH ?g {{ ?s ?p ?o }} }} \
                  UNION {{ VALUES ?o {{{classes} }} GRAPH ?g {{ ?s {} ?o }} BIND({} AS ?p) }} \
                  FILTER(?g != {derived}) }}",
@@ -600,10 +618,10 @@ impl LocalTarget for Overlay<'_> {
 
     fn vocabulary(&self) -> Result<HashSet<Term>, StoreError> {
         let mut terms = HashSet::new();
-        for quad in self.store.ontology_quads()? {
-            terms.insert(Term::from(quad.subject));
+        for quad in self.ontology()? {
+            terms.insert(Term::from(quad.subject.clone()));
             if let Term::NamedNode(_) = quad.object {
-                terms.insert(quad.object);
+                terms.insert(quad.object.clone());
             }
         }
         Ok(terms)
