@@ -3,7 +3,7 @@
 
 use crate::config::{
     Cli, Command, DumpArgs, EpochArgs, GenerateArgs, ImportArgs, ImportSource, InputArgs, LoadArgs,
-    QueryArgs, ServeArgs, StatsArgs, StoreArgs, UpdateArgs, ValidateArgs,
+    QueryArgs, ReindexArgs, ServeArgs, StatsArgs, StoreArgs, UpdateArgs, ValidateArgs,
 };
 use crate::generate::{GeneratedSummary, GeneratorConfig};
 use crate::rdf::{self, Target};
@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportArgs {
             source: ImportSource::Epoch(args),
         }) => import_epoch(args),
+        Command::Reindex(args) => reindex(*args),
         Command::Generate(args) => generate(args),
     }
 }
@@ -89,7 +90,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                      dealgraph writes only through the engine's update endpoint"
                 );
             }
-            open_remote(remote, &args.store)?
+            open_remote(remote, &args.store, args.remote.search_dir.as_deref())?
         }
     };
     if let Some(dir) = args.queries_dir() {
@@ -116,6 +117,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let address = listener.local_addr()?;
         tracing::info!("dealgraph listening on http://{address}/");
         println!("dealgraph listening on http://{address}/");
+        if args.reindex_every > 0 {
+            tokio::spawn(reindex_every(
+                Arc::clone(&store),
+                Duration::from_secs(args.reindex_every),
+            ));
+        }
         server::serve(listener, AppState::new(store, config), shutdown_signal())
             .await
             .context("serving HTTP")
@@ -125,17 +132,76 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 /// Reaches the remote engine and builds the search index, in memory, from its data. The index
 /// is what the engine held at start-up: writes made to the engine afterwards reach the search
 /// only when dealgraph starts again.
-fn open_remote(remote: RemoteConfig, args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
+fn open_remote(
+    remote: RemoteConfig,
+    args: &StoreArgs,
+    search_dir: Option<&Path>,
+) -> anyhow::Result<Arc<dyn Backend>> {
     let url = remote.query_url.clone();
     let store = RemoteStore::open(remote, args.options(), args.limits())
         .with_context(|| format!("reaching the SPARQL engine at {url}"))?;
-    let store = Indexed::open_at(
-        Arc::new(store),
-        &SearchLocation::Memory,
-        &SearchService::default(),
-    )
-    .with_context(|| format!("building the search index from the engine at {url}"))?;
+    let location = search_dir.map_or(SearchLocation::Memory, |d| SearchLocation::Dir(d.into()));
+    let store = Indexed::open_at(Arc::new(store), &location, &SearchService::default())
+        .with_context(|| format!("building the search index from the engine at {url}"))?;
     Ok(store)
+}
+
+/// Rebuilds the search index every `period`, until the server stops: over an engine that
+/// others write to, the index otherwise sees only this replica's writes.
+async fn reindex_every(store: Arc<dyn Backend>, period: Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let store = Arc::clone(&store);
+        match tokio::task::spawn_blocking(move || store.reindex()).await {
+            Ok(Ok(documents)) => tracing::info!(documents, "search index rebuilt on schedule"),
+            Ok(Err(e)) => tracing::warn!("the scheduled rebuild of the search index failed: {e}"),
+            Err(e) => tracing::warn!("the scheduled rebuild of the search index panicked: {e}"),
+        }
+    }
+}
+
+/// `dealgraph reindex`: builds the search index again from the store's data, without seeding.
+fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (store, location): (Arc<dyn Backend>, SearchLocation) =
+        match args.remote.config().map_err(|e| anyhow!(e))? {
+            None => {
+                let location = args.store.location();
+                let store =
+                    EmbeddedStore::open(&location, args.store.options(), args.store.limits())
+                        .with_context(|| format!("opening the store ({location:?})"))?;
+                (Arc::new(store), SearchLocation::for_store(&location))
+            }
+            Some(remote) => {
+                let Some(dir) = &args.remote.search_dir else {
+                    bail!(
+                        "over a remote engine, give --search-dir, the directory the server will \
+                         be started with; a running server rebuilds its own index on \
+                         POST /api/reindex"
+                    );
+                };
+                let url = remote.query_url.clone();
+                let store = RemoteStore::open(remote, args.store.options(), args.store.limits())
+                    .with_context(|| format!("reaching the SPARQL engine at {url}"))?;
+                (Arc::new(store), SearchLocation::Dir(dir.clone()))
+            }
+        };
+    let index = crate::search::SearchIndex::open(&location)
+        .with_context(|| format!("opening the search index ({location:?})"))?;
+    let documents = index
+        .rebuild_marked(store.as_ref())
+        .with_context(|| format!("rebuilding the search index ({location:?})"))?;
+    let at = match &location {
+        SearchLocation::Dir(dir) => dir.display().to_string(),
+        SearchLocation::Memory => "memory".to_owned(),
+    };
+    println!(
+        "indexed {documents} entities in {:.1} s into {at}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -38,6 +38,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Import a tabular source into its named graphs, replacing them, in one validated write.
     Import(ImportArgs),
+    /// Rebuild the search index from what the store holds: the embedded store's index beside
+    /// --db, or, with --backend sparql, the index in --search-dir built from the engine's data.
+    /// A running server rebuilds its own on `POST /api/reindex` (or every --reindex-every).
+    Reindex(Box<ReindexArgs>),
     /// Write a synthetic AI-industry graph of about --triples triples as N-Quads, in the graph
     /// <https://w3id.org/dealgraph/graph/generated>, for benchmarks: the same --triples and
     /// --seed give the same bytes on every machine. Opens no store.
@@ -167,6 +171,19 @@ pub struct ServeArgs {
     /// working directory, or in the source tree.
     #[arg(long = "queries-dir", env = "DEALGRAPH_QUERIES_DIR")]
     pub queries: Option<PathBuf>,
+    /// Over a remote engine, rebuild the search index from the engine's data every this many
+    /// seconds, so that it sees writes that reached the engine without this replica (0: only
+    /// at start-up and on `POST /api/reindex`).
+    #[arg(long, env = "DEALGRAPH_REINDEX_EVERY", default_value_t = 0)]
+    pub reindex_every: u64,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[command(flatten)]
     pub remote: RemoteArgs,
 }
@@ -219,6 +236,11 @@ pub struct RemoteArgs {
     /// GraphDB.
     #[arg(long, env = "DEALGRAPH_REMOTE_TIMEOUT_PARAM")]
     pub remote_timeout_param: Option<TimeoutParam>,
+    /// Over a remote engine, keep the search index in this directory rather than in memory: a
+    /// restart reuses it when it holds as many entities as the engine, and `dealgraph
+    /// reindex` can build it before the server starts.
+    #[arg(long, env = "DEALGRAPH_SEARCH_DIR")]
+    pub search_dir: Option<PathBuf>,
 }
 
 impl RemoteArgs {
@@ -226,8 +248,10 @@ impl RemoteArgs {
     /// an error naming them.
     pub fn config(&self) -> Result<Option<RemoteConfig>, String> {
         if self.backend == BackendKind::Embedded {
-            if self.query_url.is_some() || self.update_url.is_some() {
-                return Err("--query-url and --update-url need --backend sparql".into());
+            if self.query_url.is_some() || self.update_url.is_some() || self.search_dir.is_some() {
+                return Err(
+                    "--query-url, --update-url and --search-dir need --backend sparql".into(),
+                );
             }
             return Ok(None);
         }

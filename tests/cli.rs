@@ -56,7 +56,9 @@ fn count(db: &str) -> u64 {
 fn help_documents_every_command_and_the_environment() {
     let (ok, out, _) = run(&["--help"]);
     assert!(ok);
-    for command in ["serve", "load", "query", "update", "dump", "stats"] {
+    for command in [
+        "serve", "load", "query", "update", "dump", "stats", "reindex",
+    ] {
         assert!(out.contains(command), "{command} missing from {out}");
     }
     let (_, serve, _) = run(&["serve", "--help"]);
@@ -199,6 +201,34 @@ fn gzipped_input_loads() {
         "SELECT ?o WHERE { GRAPH <https://w3id.org/dealgraph/graph/zipped> { ?s ?p ?o } }",
     ]);
     assert!(out.contains("\"zipped\""), "{out}");
+}
+
+#[test]
+fn reindex_rebuilds_the_search_index_beside_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir);
+    let path = dir.path().join("two.ttl");
+    std::fs::write(
+        &path,
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\
+         <https://w3id.org/dealgraph/id/one-labs> rdfs:label \"One Labs\" .\n\
+         <https://w3id.org/dealgraph/id/two-labs> rdfs:label \"Two Labs\" .\n\
+         <http://elsewhere.example/three> rdfs:label \"Not an entity of ours\" .\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["load", "--db", &db, "--no-seed", path.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&["reindex", "--db", &db]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("indexed 2 entities in")
+            && out.trim_end().ends_with(&format!("into {db}.search")),
+        "{out}"
+    );
+    // Over the embedded store the index is beside the store; --search-dir is the engine's.
+    let (ok, _, err) = run(&["reindex", "--db", &db, "--search-dir", "elsewhere"]);
+    assert!(!ok);
+    assert!(err.contains("need --backend sparql"), "{err}");
 }
 
 /// A `dealgraph serve` process and the address it printed.

@@ -664,3 +664,144 @@ fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &Tes
         .unwrap();
     assert!(on_engine.contains("true"), "{kind:?}: {on_engine}");
 }
+
+/// The ids of the search hits for `q`.
+fn found(server: &str, q: &str) -> Vec<String> {
+    let answer: serde_json::Value = client()
+        .get(format!("{server}/api/search"))
+        .query(&[("q", q)])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    answer["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Writes an organisation straight to the engine, as another replica or the engine's own tools
+/// would: dealgraph's search does not see it until the index is rebuilt.
+fn write_behind_dealgraph(engine: &Engine, id: &str, label: &str) {
+    let response = client()
+        .post(engine.update_url.clone().unwrap())
+        .header("Content-Type", "application/sparql-update")
+        .body(format!(
+            "{PREFIXES}INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/elsewhere> {{ \
+             dgr:{id} a dg:Organization ; rdfs:label \"{label}\" }} }}"
+        ))
+        .send()
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+/// A `dealgraph serve` process; killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `dealgraph serve` with `args` on a free port and returns it with its address.
+fn serve_process(args: &[&str]) -> (Process, String) {
+    let mut child = common::dealgraph()
+        .arg("serve")
+        .args(args)
+        .args(["--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("dealgraph listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    (Process(child), base)
+}
+
+/// Writes that reach the engine without dealgraph are found by search once the index is
+/// rebuilt: on `POST /api/reindex` (with the write token), by `dealgraph reindex` into the
+/// --search-dir a server then starts with, and every --reindex-every seconds.
+#[test]
+fn writes_behind_dealgraph_reach_search_when_the_index_is_rebuilt() {
+    let (_embedded, engine, remote) = both(Kind::Oxigraph, true);
+    write_behind_dealgraph(&engine, "bypass-labs", "Bypass Labs");
+    assert!(!found(&remote.url(""), "Bypass Labs").contains(&"bypass-labs".to_owned()));
+
+    let reindex = |token: Option<&str>| {
+        let request = client().post(remote.url("/api/reindex"));
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        request.send().unwrap()
+    };
+    assert_eq!(reindex(None).status().as_u16(), 401);
+    assert_eq!(reindex(Some("wrong")).status().as_u16(), 401);
+    let before = remote.search_index.len();
+    let response = reindex(Some(common::TOKEN));
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: serde_json::Value = response.json().unwrap();
+    assert_eq!(answer["documents"].as_u64(), Some(before + 1), "{answer}");
+    assert_eq!(found(&remote.url(""), "Bypass Labs"), ["bypass-labs"]);
+
+    // `dealgraph reindex` builds the directory a server over the engine then starts from.
+    let dir = tempfile::tempdir().unwrap();
+    let search_dir = dir.path().join("search");
+    let search_dir = search_dir.to_str().unwrap();
+    let query_url = engine.query_url.as_str();
+    let remote_args = ["--backend", "sparql", "--query-url", query_url];
+    let output = common::dealgraph()
+        .arg("reindex")
+        .args(remote_args)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--search-dir"), "{stderr}");
+    let output = common::dealgraph()
+        .arg("reindex")
+        .args(remote_args)
+        .args(["--search-dir", search_dir])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("indexed {} entities", before + 1)),
+        "{stdout}"
+    );
+
+    // A replica rebuilding every second finds another's write within a few seconds.
+    let (_server, base) = serve_process(
+        &[
+            &remote_args[..],
+            &["--search-dir", search_dir, "--reindex-every", "1"],
+        ]
+        .concat(),
+    );
+    assert_eq!(found(&base, "Bypass Labs"), ["bypass-labs"]);
+    write_behind_dealgraph(&engine, "later-labs", "Later Labs");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !found(&base, "Later Labs").contains(&"later-labs".to_owned()) {
+        assert!(
+            Instant::now() < deadline,
+            "the scheduled rebuild did not find the write in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Without a token the replica reads only: the rebuild on request is refused.
+    let response = client().post(format!("{base}/api/reindex")).send().unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+}

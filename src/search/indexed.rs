@@ -134,9 +134,7 @@ impl Indexed {
         };
         if let Some(reason) = reason {
             tracing::info!("building the search index: {reason}");
-            index.begin_write()?;
-            index.rebuild(inner.as_ref())?;
-            index.end_write();
+            index.rebuild_marked(inner.as_ref())?;
         }
         Ok(Self {
             inner,
@@ -475,6 +473,12 @@ impl Backend for Indexed {
 
     fn search(&self, request: &SearchRequest) -> Result<SearchResults, StoreError> {
         self.index.search(request)
+    }
+
+    fn reindex(&self) -> Result<usize, StoreError> {
+        // Under the write lock: a write through dealgraph lands before or after it, whole.
+        let _guard = self.lock()?;
+        self.index.rebuild_marked(self.inner.as_ref())
     }
 
     fn last_write(&self) -> Option<std::time::SystemTime> {

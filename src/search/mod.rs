@@ -370,6 +370,15 @@ impl SearchIndex {
         }
     }
 
+    /// [`Self::rebuild`] with the write marker around it: a crash in between leaves the index
+    /// to be rebuilt on the next open.
+    pub fn rebuild_marked(&self, store: &dyn Backend) -> Result<usize, StoreError> {
+        self.begin_write()?;
+        let documents = self.rebuild(store)?;
+        self.end_write();
+        Ok(documents)
+    }
+
     /// Replaces every document with what the store holds now.
     pub fn rebuild(&self, store: &dyn Backend) -> Result<usize, StoreError> {
         let started = Instant::now();

@@ -73,6 +73,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stats))
         .routes(routes!(rankings))
         .routes(routes!(export))
+        .routes(routes!(reindex))
 }
 
 /// Answers a GET of a view with the answer kept from an earlier identical request, while no
@@ -253,6 +254,37 @@ struct SearchParams {
     /// Most hits (1 to 100, default 10).
     #[param(value_type = Option<usize>)]
     limit: Option<String>,
+}
+
+/// What a rebuild of the search index did.
+#[derive(serde::Serialize, ToSchema)]
+struct Reindexed {
+    /// Entities in the index now.
+    documents: usize,
+    /// How long the rebuild took.
+    milliseconds: u64,
+}
+
+/// Rebuilds the search index from what the store holds now (needs the write token). Writes
+/// through dealgraph keep the index in step by themselves; this catches up with writes that
+/// reached a remote engine another way: another replica's, or the engine's own tools.
+#[utoipa::path(post, path = "/api/reindex", tag = "search",
+    responses((status = 200, body = Reindexed), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn reindex(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<Reindexed>, ApiError> {
+    super::require_write(&state, &headers)?;
+    let store = state.store.clone();
+    let started = std::time::Instant::now();
+    let documents = tokio::task::spawn_blocking(move || store.reindex())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(Json(Reindexed {
+        documents,
+        milliseconds: started.elapsed().as_millis() as u64,
+    }))
 }
 
 /// The search answer: the request as understood, and the hits, best first.

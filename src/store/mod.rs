@@ -334,6 +334,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         Err(StoreError::Storage("this store has no search index".into()))
     }
 
+    /// Rebuilds the search index from what the store holds now, and returns how many entities
+    /// it indexed: the way to catch up with writes that reached the store without dealgraph
+    /// (another replica's, or an engine's own tools). Only [`crate::search::Indexed`] has one.
+    fn reindex(&self) -> Result<usize, StoreError> {
+        Err(StoreError::Storage("this store has no search index".into()))
+    }
+
     /// The quads, in every named graph, whose subject is one of `subjects`. The views read
     /// entities and fact nodes through it: an index lookup per subject in the embedded store;
     /// the default, for a remote engine, is one SELECT.
