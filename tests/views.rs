@@ -565,6 +565,7 @@ fn the_openapi_document_lists_exactly_the_routes_and_each_answers() {
         "/api/graph",
         "/api/paths",
         "/api/rankings",
+        "/api/reindex",
         "/api/search",
         "/api/stats",
         "/api/timeline",
@@ -582,7 +583,23 @@ fn the_openapi_document_lists_exactly_the_routes_and_each_answers() {
         "format" => "csv",
         _ => "",
     };
+    // The one POST route: a rebuild of the search index, a write that needs the token.
+    let reindex = &doc["paths"]["/api/reindex"]["post"];
+    assert!(reindex["responses"]["401"].is_object(), "{reindex}");
+    let response = client().post(server.url("/api/reindex")).send().unwrap();
+    assert_eq!(response.status(), 401);
+    let response = client()
+        .post(server.url("/api/reindex"))
+        .bearer_auth(common::TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let rebuilt: serde_json::Value = response.json().unwrap();
+    assert_eq!(rebuilt["documents"].as_u64(), Some(server.search_index.len()));
     for (path, item) in doc["paths"].as_object().unwrap() {
+        if path == "/api/reindex" {
+            continue;
+        }
         let get_op = &item["get"];
         assert!(get_op.is_object(), "{path} documents GET");
         let mut url = path.replace("{id}", "coreweave");
