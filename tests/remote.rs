@@ -527,8 +527,60 @@ fn send(server: &TestServer, write: &Write) -> u16 {
         .as_u16()
 }
 
+/// A term of a SPARQL JSON result.
+fn term(binding: &serde_json::Value) -> oxigraph::model::Term {
+    use oxigraph::model::{BlankNode, Literal, NamedNode};
+    let value = binding["value"].as_str().unwrap();
+    match binding["type"].as_str().unwrap() {
+        "uri" => NamedNode::new(value).unwrap().into(),
+        "bnode" => BlankNode::new(value).unwrap().into(),
+        _ => match (binding["xml:lang"].as_str(), binding["datatype"].as_str()) {
+            (Some(lang), _) => Literal::new_language_tagged_literal(value, lang)
+                .unwrap()
+                .into(),
+            (None, Some(datatype)) => {
+                Literal::new_typed_literal(value, NamedNode::new(datatype).unwrap()).into()
+            }
+            (None, None) => Literal::new_simple_literal(value).into(),
+        },
+    }
+}
+
+/// The quads with a blank node in the test graphs and the derived graph, their blank nodes
+/// given canonical labels: the same graph on two stores gives the same lines.
+fn blank_quads(server: &TestServer) -> Vec<String> {
+    use oxigraph::model::dataset::CanonicalizationAlgorithm;
+    use oxigraph::model::{Dataset, NamedNode, Quad};
+    let results = common::select(
+        server,
+        "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER((isBlank(?s) || isBlank(?o)) \
+         && (STRSTARTS(STR(?g), \"https://w3id.org/dealgraph/graph/test-\") \
+         || ?g = <https://w3id.org/dealgraph/graph/derived>)) }",
+    );
+    let mut dataset: Dataset = results["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let subject: oxigraph::model::NamedOrBlankNode = match term(&b["s"]) {
+                oxigraph::model::Term::NamedNode(n) => n.into(),
+                oxigraph::model::Term::BlankNode(n) => n.into(),
+                other => panic!("a literal subject {other}"),
+            };
+            Quad::new(
+                subject,
+                NamedNode::new(b["p"]["value"].as_str().unwrap()).unwrap(),
+                term(&b["o"]),
+                NamedNode::new(b["g"]["value"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    dataset.canonicalize(CanonicalizationAlgorithm::Unstable);
+    dataset.iter().map(|q| q.to_string()).collect()
+}
+
 /// Every quad of the store, derived graph included, sorted; over Virtuoso, but its durations
-/// (see `normal`).
+/// (see `normal`). Quads with blank nodes are those of `blank_quads`.
 fn everything(kind: Kind, server: &TestServer) -> Vec<String> {
     let results = common::select(
         server,
@@ -551,6 +603,7 @@ fn everything(kind: Kind, server: &TestServer) -> Vec<String> {
     if kind == Kind::Virtuoso {
         quads.retain(|q| !q.contains("http://www.w3.org/2001/XMLSchema#duration"));
     }
+    quads.extend(blank_quads(server));
     quads.sort();
     quads
 }
@@ -569,6 +622,8 @@ fn writes_through_the_door_leave_the_engines_as_they_leave_the_embedded_store() 
 fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &TestServer) {
     let one = "https://w3id.org/dealgraph/graph/test-one";
     let two = "https://w3id.org/dealgraph/graph/test-two";
+    let three = "https://w3id.org/dealgraph/graph/test-three";
+    let four = "https://w3id.org/dealgraph/graph/test-four";
     let derived = "https://w3id.org/dealgraph/graph/derived";
     let writes = [
         (
@@ -618,6 +673,39 @@ fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &Tes
                     .into(),
             ),
         ),
+        (
+            "a fact as a blank node, with its derived edges",
+            Write::Update(format!(
+                "INSERT DATA {{ GRAPH <{three}> {{ {} }} }}",
+                common::investment("blank-deal", "ibm", "openai").replacen(
+                    "dgr:blank-deal",
+                    "_:deal",
+                    1
+                )
+            )),
+        ),
+        (
+            "a blank fact node without its source violates the shapes",
+            Write::Update(format!(
+                "INSERT DATA {{ GRAPH <{three}> {{ _:bad a dg:Investment ; \
+                 dg:investor dgr:ibm ; dg:investee dgr:openai }} }}"
+            )),
+        ),
+        (
+            "a Graph Store PUT of a new graph of blank fact nodes",
+            Write::Put(
+                four,
+                [("one", "oracle"), ("two", "microsoft")]
+                    .map(|(id, investor)| {
+                        common::investment(id, investor, "nvidia").replacen(
+                            &format!("dgr:{id}"),
+                            &format!("_:{id}"),
+                            1,
+                        )
+                    })
+                    .join("\n"),
+            ),
+        ),
         ("a Graph Store DELETE", Write::Delete(one)),
         (
             "a Graph Store DELETE of a graph that is gone",
@@ -646,6 +734,25 @@ fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &Tes
             "{kind:?}, {what}: only in the embedded store {only_here:#?}\nonly on the engine {only_there:#?}"
         );
     }
+    // The engine's blank nodes cannot be named in an update: removing them is refused over the
+    // engine, with the reason, and leaves everything as it was.
+    let before = everything(kind, remote);
+    let response = client()
+        .delete(remote.url(&format!("/store?graph={four}")))
+        .bearer_auth(common::TOKEN)
+        .send()
+        .unwrap();
+    let (status, code, message) = common::error_of(response);
+    assert_eq!(
+        (status, code.as_str()),
+        (403, "refused"),
+        "{kind:?}: {message}"
+    );
+    assert!(message.contains("blank nodes"), "{message}");
+    assert!(
+        everything(kind, remote) == before,
+        "{kind:?}: a refused write changed the engine"
+    );
     // The writes did reach the engine itself, not only dealgraph's view of it.
     let on_engine = client()
         .get(engine.query_url.clone())

@@ -595,7 +595,10 @@ fn the_openapi_document_lists_exactly_the_routes_and_each_answers() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let rebuilt: serde_json::Value = response.json().unwrap();
-    assert_eq!(rebuilt["documents"].as_u64(), Some(server.search_index.len()));
+    assert_eq!(
+        rebuilt["documents"].as_u64(),
+        Some(server.search_index.len())
+    );
     for (path, item) in doc["paths"].as_object().unwrap() {
         if path == "/api/reindex" {
             continue;

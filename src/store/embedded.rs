@@ -700,7 +700,15 @@ pub(super) fn validate_scratch(
 ) -> Result<ValidationReport, StoreError> {
     let store = Store::new()?;
     store.extend(quads)?;
-    shapes.validate_within(&store, Some(focus))
+    if !focus.iter().any(|n| matches!(n, Term::BlankNode(_))) {
+        return shapes.validate_within(&store, Some(focus));
+    }
+    // A blank node cannot be listed in a query: every target of the scratch copy is validated,
+    // and only what is found about the focus nodes is kept. The other nodes of the copy lack
+    // their own neighbourhood, so what is found about them says nothing.
+    let mut report = shapes.validate_within(&store, None)?;
+    report.results.retain(|r| focus.contains(&r.focus));
+    Ok(report)
 }
 
 /// A term in subject position, when it can be one.

@@ -256,7 +256,18 @@ impl RemoteStore {
             return Err(read_only());
         };
         let mut update = String::new();
-        for (operation, quads) in [("DELETE DATA", removed), ("INSERT DATA", added)] {
+        // New blank nodes go in a template with an empty WHERE clause, which makes one node of
+        // each label: the same as INSERT DATA, which Virtuoso 7.2 refuses blank nodes in.
+        let fresh = added.iter().any(|q| {
+            matches!(q.subject, oxigraph::model::NamedOrBlankNode::BlankNode(_))
+                || matches!(q.object, oxigraph::model::Term::BlankNode(_))
+        });
+        let (insert, end) = if fresh {
+            ("INSERT", " WHERE {}")
+        } else {
+            ("INSERT DATA", "")
+        };
+        for (operation, quads, end) in [("DELETE DATA", removed, ""), (insert, added, end)] {
             if quads.is_empty() {
                 continue;
             }
@@ -280,6 +291,7 @@ impl RemoteStore {
                 update.push_str(&format!("GRAPH {graph} {{\n{}\n}}\n", triples.join("\n")));
             }
             update.push('}');
+            update.push_str(end);
         }
         if update.is_empty() {
             return Ok(());

@@ -11,9 +11,16 @@
 //!
 //! What cannot be done exactly this way is refused with the reason, never applied half-checked:
 //! a write to the ontology or the schema (it can change what is derived anywhere), more than
-//! `infer::MAX_LOCAL_TRIPLES` triples, blank nodes (they cannot be named across the protocol),
-//! a `DELETE`/`INSERT ... WHERE` after another operation of the same update, shapes that read
-//! further than one step from a focus node, and replacing the whole dataset.
+//! `infer::MAX_LOCAL_TRIPLES` triples, blank nodes already in the engine (they cannot be named
+//! across the protocol), a `DELETE`/`INSERT ... WHERE` after another operation of the same
+//! update, shapes that read further than one step from a focus node, and replacing the whole
+//! dataset.
+//!
+//! Blank nodes a write adds are new ones: nothing in the engine touches them, so what is known
+//! about them is what the write says, and they reach the engine in the one insert that carries
+//! both the data and what is derived from it, where one label is one node. The engine's own
+//! blank nodes next to a write are read through an [`Anchor`], the triple that joined them to
+//! an IRI in an earlier answer; they can be read, never written.
 
 use super::remote::RemoteStore;
 use super::touched::{self, Touched};
@@ -21,10 +28,11 @@ use super::{GraphTarget, StoreError, WriteOp, WriteOutcome};
 use crate::infer::{self, LocalTarget};
 use crate::validate::{Shapes, ValidationReport};
 use oxigraph::model::{
-    Graph, GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple, vocab::rdf,
+    BlankNode, Graph, GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple, vocab::rdf,
 };
 use oxigraph::sparql::CancellationToken;
 use spargebra::GraphUpdateOperation;
+use std::collections::HashMap;
 use std::collections::HashSet;
 
 /// What a write removes and adds, as sets: a quad both removed and then added is only added.
@@ -48,6 +56,27 @@ impl Delta {
 
     fn quads(&self) -> impl Iterator<Item = &Quad> {
         self.removed.iter().chain(&self.added)
+    }
+
+    /// Gives the blank nodes of the added quads labels of their own, random ones: the engine's
+    /// answers read during the checks carry its labels, which a label from the request could
+    /// equal. Returns the new nodes.
+    fn renew_blank_nodes(&mut self) -> HashSet<BlankNode> {
+        let mut renamed: HashMap<BlankNode, BlankNode> = HashMap::new();
+        let mut renew = |node: &BlankNode| renamed.entry(node.clone()).or_default().clone();
+        self.added = std::mem::take(&mut self.added)
+            .into_iter()
+            .map(|mut quad| {
+                if let NamedOrBlankNode::BlankNode(b) = &quad.subject {
+                    quad.subject = renew(b).into();
+                }
+                if let Term::BlankNode(b) = &quad.object {
+                    quad.object = renew(b).into();
+                }
+                quad
+            })
+            .collect();
+        renamed.into_values().collect()
     }
 }
 
@@ -82,15 +111,19 @@ impl RemoteStore {
         let in_derived = |q: &Quad| q.graph_name == GraphName::NamedNode(derived.clone());
         delta.removed.retain(|q| !in_derived(q));
         delta.added.retain(|q| !in_derived(q));
-        if delta
-            .quads()
-            .any(|q| q.graph_name.is_default_graph() || has_blank_node(q))
-        {
+        if delta.quads().any(|q| q.graph_name.is_default_graph()) {
             return Err(refused(
-                "it names a blank node or the default graph, which cannot be addressed \
-                 exactly across the SPARQL protocol; use IRIs and a named graph",
+                "it writes the default graph, which not every engine keeps apart from the \
+                 union of its graphs; name a graph",
             ));
         }
+        if delta.removed.iter().any(has_blank_node) {
+            return Err(refused(
+                "it removes triples with blank nodes, which cannot be named across the SPARQL \
+                 protocol; give those nodes IRIs",
+            ));
+        }
+        let fresh = delta.renew_blank_nodes();
         let ontology = format!("{}graph/ontology-", super::NAMESPACE);
         if delta.quads().any(|q| match &q.graph_name {
             GraphName::NamedNode(g) => g.as_str().starts_with(&ontology),
@@ -108,6 +141,8 @@ impl RemoteStore {
             derived_removed: HashSet::new(),
             derived_added: HashSet::new(),
             ontology: std::cell::OnceCell::new(),
+            fresh,
+            anchors: std::cell::RefCell::default(),
         };
         let change = infer::update(&mut overlay, &triples)?.map_err(|reason| {
             refused(&format!(
@@ -132,6 +167,19 @@ impl RemoteStore {
                 .iter()
                 .map(|t| t.clone().in_graph(derived.clone())),
         );
+        // What is derived about the engine's own blank nodes cannot be sent: a label in an
+        // update is a new node, and DELETE DATA takes none.
+        let old_blank = |q: &Quad| {
+            [Term::from(q.subject.clone()), q.object.clone()]
+                .iter()
+                .any(|t| overlay.is_old_blank(t))
+        };
+        if removed.iter().any(has_blank_node) || added.iter().any(old_blank) {
+            return Err(refused(
+                "what it derives names blank nodes of the engine, which cannot be named across \
+                 the SPARQL protocol",
+            ));
+        }
         if commit {
             self.send_change(&removed, &added)?;
         }
@@ -207,9 +255,13 @@ impl RemoteStore {
         cancel: &CancellationToken,
         delta: &mut Delta,
     ) -> Result<(), StoreError> {
-        if update.operations.iter().any(touched::inserts_blank_nodes) {
+        if update.operations.iter().any(|o| {
+            matches!(o, GraphUpdateOperation::DeleteInsert { .. })
+                && touched::inserts_blank_nodes(o)
+        }) {
             return Err(refused(
-                "it inserts blank nodes, which cannot be named across the SPARQL protocol",
+                "its INSERT template makes blank nodes for each solution of its WHERE clause; \
+                 insert them with INSERT DATA, or give them IRIs",
             ));
         }
         for (i, operation) in update.operations.iter().enumerate() {
@@ -245,6 +297,15 @@ impl RemoteStore {
                         base_iri: update.base_iri.clone(),
                     };
                     let rows = self.solutions(&query.to_string(), cancel)?;
+                    if rows
+                        .iter()
+                        .any(|row| row.iter().any(|(_, t)| matches!(t, Term::BlankNode(_))))
+                    {
+                        return Err(refused(
+                            "its WHERE clause matches blank nodes in the engine, which cannot \
+                             be named across the SPARQL protocol",
+                        ));
+                    }
                     if rows.len() > touched::MAX_TOUCHED {
                         return Err(refused(&format!(
                             "its WHERE clause has more than {} solutions",
@@ -341,12 +402,7 @@ impl RemoteStore {
         let focus = touched::focus_nodes(&value_predicates, changed, &mut |node| {
             overlay.touching(node, None)
         })?;
-        if focus.iter().any(|n| matches!(n, Term::BlankNode(_))) {
-            return Err(refused(
-                "a blank node is among the nodes to validate, and it cannot be named across \
-                 the SPARQL protocol",
-            ));
-        }
+
         // A term of the ontology (the class of a new fact's rdf:type) is a focus node with its
         // own triples only: the triples naming it are every instance of the class.
         let vocabulary: HashSet<Term> = schema
@@ -369,7 +425,13 @@ impl RemoteStore {
                 neighbourhood.insert(quad);
             }
         }
-        let values: Vec<NamedNode> = values.difference(&focus).filter_map(subject_of).collect();
+        let values: Vec<&Term> = values.difference(&focus).collect();
+        for value in &values {
+            if matches!(value, Term::BlankNode(_)) {
+                neighbourhood.extend(overlay.touching(value, None)?);
+            }
+        }
+        let values: Vec<NamedNode> = values.into_iter().filter_map(subject_of).collect();
         for chunk in values.chunks(VALUES_PER_REQUEST) {
             neighbourhood.extend(overlay.with_subjects(chunk)?);
         }
@@ -425,9 +487,120 @@ pub(super) struct Overlay<'a> {
     /// The ontology's graphs, read once per write: the vocabulary and the shapes both need them
     /// (a write cannot change them: it is refused first).
     ontology: std::cell::OnceCell<Vec<Quad>>,
+    /// The blank nodes the write adds: the engine has nothing about them.
+    fresh: HashSet<BlankNode>,
+    /// For each blank node of the engine met in an answer, a triple that joins it to an IRI:
+    /// the only way a later request can reach it.
+    anchors: std::cell::RefCell<HashMap<BlankNode, Anchor>>,
+}
+
+/// A triple of the engine between an IRI and a blank node, in either direction.
+#[derive(Debug, Clone)]
+struct Anchor {
+    node: NamedNode,
+    predicate: NamedNode,
+    /// Whether the blank node is the triple's object (`<node> <predicate> _:b`).
+    blank_is_object: bool,
 }
 
 impl Overlay<'_> {
+    fn is_fresh(&self, term: &Term) -> bool {
+        matches!(term, Term::BlankNode(b) if self.fresh.contains(b))
+    }
+
+    /// A blank node that is not the write's own: one of the engine's, which no request names.
+    fn is_old_blank(&self, term: &Term) -> bool {
+        matches!(term, Term::BlankNode(_)) && !self.is_fresh(term)
+    }
+
+    /// Notes, for each blank node of the engine in `quads`, the triple joining it to an IRI.
+    fn note_anchors(&self, quads: &[Quad]) {
+        let mut anchors = self.anchors.borrow_mut();
+        for quad in quads {
+            let anchor = match (&quad.subject, &quad.object) {
+                (NamedOrBlankNode::NamedNode(node), Term::BlankNode(blank)) => (blank, node, true),
+                (NamedOrBlankNode::BlankNode(blank), Term::NamedNode(node)) => (blank, node, false),
+                _ => continue,
+            };
+            anchors.entry(anchor.0.clone()).or_insert_with(|| Anchor {
+                node: anchor.1.clone(),
+                predicate: quad.predicate.clone(),
+                blank_is_object: anchor.2,
+            });
+        }
+    }
+
+    /// The engine's quads with one of its blank nodes as subject or object, in the asserted
+    /// graphs or the derived one, reached through the triple that led to it. The engine's
+    /// labels must stay the same from one answer to the next (Oxigraph server's and Virtuoso's
+    /// do); where they do not, the node is not found again and the write is refused.
+    fn engine_blank(&self, blank: &BlankNode, graphs: Graphs) -> Result<Vec<Quad>, StoreError> {
+        let Some(anchor) = self.anchors.borrow().get(blank).cloned() else {
+            return Err(refused(
+                "a blank node of the engine is next to what it changes, reached from no IRI, \
+                 and it cannot be named across the SPARQL protocol",
+            ));
+        };
+        let reach = if anchor.blank_is_object {
+            format!("{} {} ?b", anchor.node, anchor.predicate)
+        } else {
+            format!("?b {} {}", anchor.predicate, anchor.node)
+        };
+        // The triple that led here comes back with the node in this answer, in whichever
+        // graph it is, unless the engine's label for it changed.
+        let query = format!(
+            "SELECT ?b ?s ?p ?o ?g WHERE {{ GRAPH ?a {{ {reach} }} FILTER(isBlank(?b)) \
+             {{ GRAPH ?g {{ ?b ?p ?o }} BIND(?b AS ?s) }} UNION {{ GRAPH ?g {{ ?s ?p ?b }} \
+             BIND(?b AS ?o) }} }}"
+        );
+        let rows = self.store.solutions(&query, &CancellationToken::new())?;
+        let wanted = Term::BlankNode(blank.clone());
+        let mut quads = Vec::new();
+        for row in rows.iter().filter(|row| row.get("b") == Some(&wanted)) {
+            let (Some(s), Some(Term::NamedNode(p)), Some(o), Some(Term::NamedNode(g))) =
+                (row.get("s"), row.get("p"), row.get("o"), row.get("g"))
+            else {
+                continue;
+            };
+            let subject = match s {
+                Term::NamedNode(n) => NamedOrBlankNode::from(n.clone()),
+                Term::BlankNode(b) => NamedOrBlankNode::from(b.clone()),
+                Term::Literal(_) => continue,
+            };
+            quads.push(Quad::new(subject, p.clone(), o.clone(), g.clone()));
+        }
+        if quads.is_empty() {
+            return Err(refused(
+                "the engine names its blank nodes differently from one answer to the next, so \
+                 one next to what it changes cannot be read again",
+            ));
+        }
+        self.note_anchors(&quads);
+        let derived = GraphName::NamedNode(infer::derived_graph());
+        quads.retain(|q| match graphs {
+            Graphs::Asserted => q.graph_name != derived && !self.delta.removed.contains(q),
+            Graphs::Derived => {
+                q.graph_name == derived && !self.derived_removed.contains(&Triple::from(q.clone()))
+            }
+        });
+        Ok(quads)
+    }
+
+    /// The quads after the write in the asserted graphs or the derived one that the write
+    /// itself adds: all there is about its new blank nodes.
+    fn added(&self, graphs: Graphs) -> Vec<Quad> {
+        match graphs {
+            Graphs::Asserted => self.delta.added.iter().cloned().collect(),
+            Graphs::Derived => {
+                let derived = infer::derived_graph();
+                self.derived_added
+                    .iter()
+                    .map(|t| t.clone().in_graph(derived.clone()))
+                    .collect()
+            }
+        }
+    }
+
     fn ontology(&self) -> Result<&[Quad], StoreError> {
         if let Some(quads) = self.ontology.get() {
             return Ok(quads);
@@ -444,14 +617,27 @@ impl Overlay<'_> {
             if graphs.is_some_and(|g| g != which) {
                 continue;
             }
+            if self.is_fresh(node) {
+                quads.extend(
+                    self.added(which)
+                        .into_iter()
+                        .filter(|q| Term::from(q.subject.clone()) == *node || q.object == *node),
+                );
+                continue;
+            }
+            if let Term::BlankNode(blank) = node {
+                quads.extend(self.engine_blank(blank, which)?);
+                if which == Graphs::Derived {
+                    quads.extend(
+                        self.added(which).into_iter().filter(|q| {
+                            Term::from(q.subject.clone()) == *node || q.object == *node
+                        }),
+                    );
+                }
+                continue;
+            }
             if let Some(subject) = subject_of(node) {
                 quads.extend(self.matching(Some(&subject), None, None, which)?);
-            }
-            if matches!(node, Term::BlankNode(_)) {
-                return Err(refused(
-                    "a blank node is next to what it changes, and it cannot be named across \
-                     the SPARQL protocol",
-                ));
             }
             for quad in self.matching(None, None, Some(node), which)? {
                 // A triple from a node to itself is listed once.
@@ -477,6 +663,7 @@ impl Overlay<'_> {
                 "SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{{values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
             ),
         )?;
+        self.note_anchors(&quads);
         quads.retain(|q| {
             if is_derived(q) {
                 !self.derived_removed.contains(&Triple::from(q.clone()))
@@ -508,9 +695,27 @@ impl Overlay<'_> {
                 && object.is_none_or(|o| q.object == *o)
         };
         let derived = infer::derived_graph();
-        let mut quads: Vec<Quad> =
-            self.store
-                .quads_matching(subject, predicate, object, None, graphs, usize::MAX)?;
+        // The engine has nothing about the write's new blank nodes.
+        let mut quads: Vec<Quad> = match object {
+            Some(o) if self.is_fresh(o) => Vec::new(),
+            Some(Term::BlankNode(blank)) => {
+                let mut quads = self.engine_blank(blank, graphs)?;
+                quads.retain(|q| q.object == Term::BlankNode(blank.clone()) && fits(q));
+                quads
+            }
+            _ => {
+                let quads = self.store.quads_matching(
+                    subject,
+                    predicate,
+                    object,
+                    None,
+                    graphs,
+                    usize::MAX,
+                )?;
+                self.note_anchors(&quads);
+                quads
+            }
+        };
         match graphs {
             Graphs::Asserted => {
                 quads.retain(|q| !self.delta.removed.contains(q));
@@ -530,11 +735,20 @@ impl Overlay<'_> {
     }
 
     fn has(&self, triple: &Triple, graphs: Graphs) -> Result<bool, StoreError> {
-        let NamedOrBlankNode::NamedNode(subject) = &triple.subject else {
-            return Err(refused(
-                "a blank node is next to what it changes, and it cannot be named across the \
-                 SPARQL protocol",
-            ));
+        let subject = match &triple.subject {
+            NamedOrBlankNode::NamedNode(subject) => subject,
+            NamedOrBlankNode::BlankNode(b) if self.fresh.contains(b) => {
+                return Ok(self
+                    .added(graphs)
+                    .into_iter()
+                    .any(|q| Triple::from(q) == *triple));
+            }
+            NamedOrBlankNode::BlankNode(blank) => {
+                return Ok(self
+                    .engine_blank(blank, graphs)?
+                    .into_iter()
+                    .any(|q| Triple::from(q) == *triple));
+            }
         };
         Ok(!self
             .matching(
