@@ -912,3 +912,146 @@ fn writes_behind_dealgraph_reach_search_when_the_index_is_rebuilt() {
     let response = client().post(format!("{base}/api/reindex")).send().unwrap();
     assert_eq!(response.status().as_u16(), 403);
 }
+
+/// A proxy on 127.0.0.1 in front of an engine that passes everything through, except that
+/// after a request whose text holds `cutat` and a number N it forwards only N more bytes of
+/// the engine's answer and then closes the connection: an engine failing mid-answer. It stops
+/// accepting after two minutes or when dropped.
+struct CuttingProxy {
+    url: url::Url,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for CuttingProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl CuttingProxy {
+    fn start(target: &url::Url) -> Self {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let mut url = target.clone();
+        url.set_port(Some(listener.local_addr().unwrap().port()))
+            .unwrap();
+        let engine = format!("{}:{}", target.host_str().unwrap(), target.port().unwrap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while !stopped.load(Ordering::SeqCst) && Instant::now() < deadline {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let upstream = std::net::TcpStream::connect(&engine).unwrap();
+                // usize::MAX: pass everything; otherwise the bytes still to forward.
+                let budget = Arc::new(AtomicUsize::new(usize::MAX));
+                let (mut from_client, mut to_engine) =
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let armed = Arc::clone(&budget);
+                std::thread::spawn(move || {
+                    let mut buffer = [0u8; 16 * 1024];
+                    while let Ok(n @ 1..) = std::io::Read::read(&mut from_client, &mut buffer) {
+                        let text = String::from_utf8_lossy(&buffer[..n]);
+                        if let Some(at) = text.find("cutat") {
+                            let digits: String = text[at + 5..]
+                                .chars()
+                                .take_while(char::is_ascii_digit)
+                                .collect();
+                            armed.store(digits.parse().unwrap(), Ordering::SeqCst);
+                        }
+                        if std::io::Write::write_all(&mut to_engine, &buffer[..n]).is_err() {
+                            break;
+                        }
+                    }
+                });
+                let (mut from_engine, mut to_client) = (upstream, client);
+                std::thread::spawn(move || {
+                    let mut buffer = [0u8; 16 * 1024];
+                    while let Ok(n @ 1..) = std::io::Read::read(&mut from_engine, &mut buffer) {
+                        let left = budget.load(Ordering::SeqCst);
+                        let n = n.min(left);
+                        if std::io::Write::write_all(&mut to_client, &buffer[..n]).is_err() {
+                            break;
+                        }
+                        if left != usize::MAX {
+                            budget.store(left - n, Ordering::SeqCst);
+                            if left == n {
+                                break;
+                            }
+                        }
+                    }
+                    let _ = to_client.shutdown(std::net::Shutdown::Both);
+                    let _ = from_engine.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        Self { url, stop }
+    }
+}
+
+/// An engine that fails in the middle of an answer: before dealgraph's first 64 KB went out,
+/// the client gets a 502 naming the engine; after, the response is cut off without its last
+/// chunk, so that no client takes it for complete. Either way the next query is answered whole.
+#[test]
+fn an_answer_the_engine_cuts_short_is_never_passed_off_as_complete() {
+    let (_embedded, engine, _remote) = both(Kind::Oxigraph, false);
+    let proxy = CuttingProxy::start(&engine.query_url);
+    let server = TestServer::with(|setup| {
+        setup.seed = false;
+        setup.config.write_token = None;
+        setup.remote = Some(RemoteConfig {
+            query_url: proxy.url.clone(),
+            ..remote_config(&engine)
+        });
+    });
+    let every_triple = |cut: usize| {
+        client()
+            .get(server.url("/sparql"))
+            .query(&[(
+                "query",
+                format!("SELECT ?s ?p ?cutat{cut} WHERE {{ GRAPH ?g {{ ?s ?p ?cutat{cut} }} }}"),
+            )])
+            .header("Accept", "application/sparql-results+json")
+            .send()
+            .unwrap()
+    };
+    // A budget no answer reaches: the whole answer, for its size.
+    let whole = every_triple(usize::MAX / 2).text().unwrap();
+    assert!(whole.len() > 400_000, "{} bytes", whole.len());
+    serde_json::from_str::<serde_json::Value>(&whole).expect("the whole answer is JSON");
+
+    let (status, code, message) = common::error_of(every_triple(20_000));
+    assert_eq!((status, code.as_str()), (502, "remote_failed"), "{message}");
+    assert!(message.contains("127.0.0.1"), "{message}");
+
+    // A graph answer too, parsed as it streams in.
+    let response = client()
+        .get(server.url("/sparql"))
+        .query(&[(
+            "query",
+            "CONSTRUCT { ?s ?p ?cutat20000 } WHERE { GRAPH ?g { ?s ?p ?cutat20000 } }",
+        )])
+        .header("Accept", "application/n-triples")
+        .send()
+        .unwrap();
+    let (status, code, message) = common::error_of(response);
+    assert_eq!((status, code.as_str()), (502, "remote_failed"), "{message}");
+
+    let response = every_triple(200_000);
+    assert_eq!(response.status().as_u16(), 200);
+    let read = response.bytes();
+    assert!(
+        read.is_err(),
+        "a cut answer was read as complete: {} bytes",
+        read.map_or(0, |b| b.len())
+    );
+
+    let again = every_triple(usize::MAX / 2).text().unwrap();
+    assert_eq!(again.len(), whole.len());
+}

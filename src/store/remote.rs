@@ -536,10 +536,11 @@ fn canonical(term: Term) -> Term {
     }
 }
 
-/// A failure of the engine's answer, as the query evaluation errors our callers handle.
-fn remote_error(e: impl std::fmt::Display) -> QueryEvaluationError {
+/// A failure of the engine's answer once it has started (the engine stopped or the connection
+/// broke), as the query evaluation errors our callers handle.
+fn remote_error(url: &str, e: impl std::fmt::Display) -> QueryEvaluationError {
     QueryEvaluationError::Service(Box::new(StoreError::Remote(format!(
-        "the engine's answer: {e}"
+        "{url}: the engine's answer broke off: {e}"
     ))))
 }
 
@@ -600,6 +601,7 @@ impl Backend for RemoteStore {
             "the engine answered"
         );
         let media_type = media_type(&response);
+        let url = self.config.query_url.to_string();
         let cancel = request.cancel.clone();
         let stopped = move || cancel.is_cancelled();
         if form.returns_graph() {
@@ -618,7 +620,7 @@ impl Backend for RemoteStore {
                         let triple = Triple::from(q);
                         Triple::new(triple.subject, triple.predicate, canonical(triple.object))
                     })
-                    .map_err(remote_error)
+                    .map_err(|e| remote_error(&url, e))
                 });
             return Ok(QueryResults::Graph(QueryTripleIter::new(triples)));
         }
@@ -629,7 +631,7 @@ impl Backend for RemoteStore {
         })?;
         match QueryResultsParser::from_format(format)
             .for_reader(VirtuosoBlankNodes::new(response))
-            .map_err(|e| StoreError::Remote(format!("the engine's answer: {e}")))?
+            .map_err(|e| StoreError::Remote(format!("{url}: the engine's answer: {e}")))?
         {
             ReaderQueryResultsParserOutput::Boolean(value) => Ok(QueryResults::Boolean(value)),
             ReaderQueryResultsParserOutput::Solutions(solutions) => {
@@ -641,7 +643,7 @@ impl Backend for RemoteStore {
                         if stopped() {
                             return Err(QueryEvaluationError::Cancelled);
                         }
-                        let solution = solution.map_err(remote_error)?;
+                        let solution = solution.map_err(|e| remote_error(&url, e))?;
                         let values: Vec<Option<Term>> = solution
                             .values()
                             .iter()
