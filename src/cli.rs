@@ -84,10 +84,14 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = match args.remote.config().map_err(|e| anyhow!(e))? {
         None => open_store(&args.store)?,
         Some(remote) => {
-            if config.write_token.is_some() && remote.update_url.is_none() {
+            if config.write_token.is_some()
+                && remote.update_url.is_none()
+                && remote.store_url.is_none()
+            {
                 bail!(
                     "a write token was given but no --update-url: over a remote engine, \
-                     dealgraph writes only through the engine's update endpoint"
+                     dealgraph writes only through the engine's update endpoint (or, for writes \
+                     that only add, its Graph Store endpoint, --store-url)"
                 );
             }
             open_remote(remote, &args.store, args.remote.search_dir.as_deref())?

@@ -215,6 +215,11 @@ pub struct RemoteArgs {
     /// dealgraph's door to the engine; without it, the service reads only.
     #[arg(long, env = "DEALGRAPH_UPDATE_URL")]
     pub update_url: Option<url::Url>,
+    /// The engine's Graph Store endpoint for its whole dataset (Oxigraph server's `/store`,
+    /// Fuseki's `/DATASET/data`): a write that only adds triples then goes there as one POST
+    /// of N-Quads, data and derived triples together; writes that remove go by --update-url.
+    #[arg(long, env = "DEALGRAPH_STORE_URL")]
+    pub store_url: Option<url::Url>,
     /// User for HTTP basic authentication to the engine (the password in
     /// DEALGRAPH_REMOTE_PASSWORD).
     #[arg(long, env = "DEALGRAPH_REMOTE_USER")]
@@ -248,9 +253,14 @@ impl RemoteArgs {
     /// an error naming them.
     pub fn config(&self) -> Result<Option<RemoteConfig>, String> {
         if self.backend == BackendKind::Embedded {
-            if self.query_url.is_some() || self.update_url.is_some() || self.search_dir.is_some() {
+            if self.query_url.is_some()
+                || self.update_url.is_some()
+                || self.store_url.is_some()
+                || self.search_dir.is_some()
+            {
                 return Err(
-                    "--query-url, --update-url and --search-dir need --backend sparql".into(),
+                    "--query-url, --update-url, --store-url and --search-dir need --backend sparql"
+                        .into(),
                 );
             }
             return Ok(None);
@@ -261,7 +271,10 @@ impl RemoteArgs {
             .ok_or("--backend sparql needs --query-url, the engine's query endpoint")?;
         // No TLS stack is built in (see Cargo.toml): an https engine is reached through a
         // local proxy that terminates TLS.
-        for url in std::iter::once(&query_url).chain(&self.update_url) {
+        for url in std::iter::once(&query_url)
+            .chain(&self.update_url)
+            .chain(&self.store_url)
+        {
             if url.scheme() != "http" {
                 return Err(format!(
                     "{url}: only http URLs are supported; put a TLS-terminating proxy in \
@@ -290,6 +303,7 @@ impl RemoteArgs {
         Ok(Some(RemoteConfig {
             query_url,
             update_url: self.update_url.clone(),
+            store_url: self.store_url.clone(),
             auth,
             timeout: Duration::from_secs(self.remote_timeout),
             max_idle_connections: self.remote_connections,

@@ -27,6 +27,8 @@ struct Engine {
     child: Child,
     query_url: url::Url,
     update_url: Option<url::Url>,
+    /// The Graph Store endpoint of the whole dataset, where the engine has one.
+    store_url: Option<url::Url>,
     _dir: tempfile::TempDir,
 }
 
@@ -106,6 +108,8 @@ fn start_virtuoso(dir: tempfile::TempDir, data: PathBuf, writable: bool) -> Engi
         child,
         query_url,
         update_url,
+        // Virtuoso's Graph Store endpoint takes one graph per request, not a dataset.
+        store_url: None,
         _dir: dir,
     }
 }
@@ -163,6 +167,8 @@ fn start_engine(kind: Kind, nquads: &[u8], writable: bool) -> Engine {
         query_url: url::Url::parse(&format!("http://127.0.0.1:{port}/query")).unwrap(),
         update_url: writable
             .then(|| url::Url::parse(&format!("http://127.0.0.1:{port}/update")).unwrap()),
+        store_url: writable
+            .then(|| url::Url::parse(&format!("http://127.0.0.1:{port}/store")).unwrap()),
         _dir: dir,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -187,6 +193,9 @@ fn remote_config(engine: &Engine) -> RemoteConfig {
     RemoteConfig {
         query_url: engine.query_url.clone(),
         update_url: engine.update_url.clone(),
+        // Where the engine has one, writes that only add go there (Oxigraph server): the
+        // writes below then take both ways to the engine.
+        store_url: engine.store_url.clone(),
         auth: RemoteAuth::None,
         timeout: Duration::from_secs(30),
         max_idle_connections: 4,
@@ -441,6 +450,10 @@ fn serve_refuses_contradictory_remote_flags_with_a_message() {
         (vec!["--backend", "sparql"], "needs --query-url"),
         (
             vec!["--query-url", "http://127.0.0.1:9/query"],
+            "need --backend sparql",
+        ),
+        (
+            vec!["--store-url", "http://127.0.0.1:9/store"],
             "need --backend sparql",
         ),
         (
@@ -1054,4 +1067,56 @@ fn an_answer_the_engine_cuts_short_is_never_passed_off_as_complete() {
 
     let again = every_triple(usize::MAX / 2).text().unwrap();
     assert_eq!(again.len(), whole.len());
+}
+
+/// With a Graph Store endpoint and no update endpoint, writes that only add go to the engine as
+/// one POST of N-Quads, derived triples and new blank nodes included; a write that removes is
+/// refused with what to configure, and changes nothing.
+#[test]
+fn a_graph_store_endpoint_alone_takes_the_writes_that_only_add() {
+    let (embedded, engine, _remote) = both(Kind::Oxigraph, true);
+    let server = TestServer::with(|setup| {
+        setup.seed = false;
+        setup.remote = Some(RemoteConfig {
+            update_url: None,
+            ..remote_config(&engine)
+        });
+    });
+    let graph = "https://w3id.org/dealgraph/graph/test-store";
+    let insert = Write::Update(format!(
+        "INSERT DATA {{ GRAPH <{graph}> {{ {} }} GRAPH <{graph}-blank> {{ {} }} }}",
+        common::investment("store-deal", "ibm", "nvidia"),
+        common::investment("store-blank", "oracle", "nvidia").replacen("dgr:store-blank", "_:f", 1)
+    ));
+    assert_eq!(send(&embedded, &insert), 204);
+    assert_eq!(send(&server, &insert), 204);
+    let (here, there) = (
+        everything(Kind::Oxigraph, &embedded),
+        everything(Kind::Oxigraph, &server),
+    );
+    assert!(
+        here == there,
+        "{}",
+        differences(&here.join("\n"), &there.join("\n"))
+    );
+    let derived = common::ask(
+        &server,
+        "ASK { GRAPH <https://w3id.org/dealgraph/graph/derived> { \
+         <https://w3id.org/dealgraph/id/oracle> <https://w3id.org/dealgraph/ontology#investedIn> \
+         <https://w3id.org/dealgraph/id/nvidia> } }",
+    );
+    assert!(
+        derived,
+        "the derived edge of the blank fact node reached the engine"
+    );
+
+    let response = client()
+        .delete(server.url(&format!("/store?graph={graph}")))
+        .bearer_auth(common::TOKEN)
+        .send()
+        .unwrap();
+    let (status, code, message) = common::error_of(response);
+    assert_eq!((status, code.as_str()), (403, "refused"), "{message}");
+    assert!(message.contains("--update-url"), "{message}");
+    assert!(everything(Kind::Oxigraph, &server) == there);
 }

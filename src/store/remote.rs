@@ -62,8 +62,13 @@ impl std::fmt::Debug for RemoteAuth {
 pub struct RemoteConfig {
     /// The engine's SPARQL query endpoint.
     pub query_url: url::Url,
-    /// The engine's SPARQL update endpoint; without one, every write is refused.
+    /// The engine's SPARQL update endpoint.
     pub update_url: Option<url::Url>,
+    /// The engine's Graph Store endpoint for the whole dataset (Oxigraph server's `/store`,
+    /// Fuseki's `/DATASET/data`): a write that only adds quads goes there as one POST of
+    /// N-Quads, which those engines apply in one transaction. Without it and `update_url`,
+    /// every write is refused.
+    pub store_url: Option<url::Url>,
     pub auth: RemoteAuth,
     /// The most a request to the engine may take, from connecting to the last byte.
     pub timeout: Duration,
@@ -252,8 +257,20 @@ impl RemoteStore {
 
     /// Sends a write's whole change as one SPARQL Update: `DELETE DATA`, then `INSERT DATA`.
     pub(super) fn send_change(&self, removed: &[Quad], added: &[Quad]) -> Result<(), StoreError> {
+        if removed.is_empty()
+            && !added.is_empty()
+            && let Some(url) = &self.config.store_url
+        {
+            return self.post_quads(url, added);
+        }
         let Some(url) = &self.config.update_url else {
-            return Err(read_only());
+            return Err(StoreError::Refused(
+                "over a remote engine with a Graph Store endpoint only (--store-url), dealgraph \
+                 writes only what adds triples, and this write removes some (a Graph Store \
+                 request replaces whole graphs): give the engine's update endpoint as \
+                 --update-url"
+                    .into(),
+            ));
         };
         let mut update = String::new();
         // New blank nodes go in a template with an empty WHERE clause, which makes one node of
@@ -301,6 +318,31 @@ impl RemoteStore {
             .post(url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/sparql-update")
             .body(update);
+        let response = self
+            .authorised(request)
+            .send()
+            .map_err(|e| StoreError::Remote(format!("{url}: {e}")))?;
+        Self::answer(url, response).map(|_| ())
+    }
+
+    /// Adds `quads` to the engine's dataset in one Graph Store POST of N-Quads (blank node
+    /// labels name one node each within the document, as in one INSERT).
+    fn post_quads(&self, url: &url::Url, quads: &[Quad]) -> Result<(), StoreError> {
+        let mut body = Vec::new();
+        let mut serializer = RdfSerializer::from_format(RdfFormat::NQuads).for_writer(&mut body);
+        for quad in quads {
+            serializer
+                .serialize_quad(quad)
+                .map_err(|e| StoreError::Storage(e.to_string()))?;
+        }
+        serializer
+            .finish()
+            .map_err(|e| StoreError::Storage(e.to_string()))?;
+        let request = self
+            .client
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/n-quads")
+            .body(body);
         let response = self
             .authorised(request)
             .send()
@@ -658,7 +700,7 @@ impl Backend for RemoteStore {
     }
 
     fn write(&self, op: WriteOp) -> Result<super::WriteOutcome, StoreError> {
-        if self.config.update_url.is_none() {
+        if self.config.update_url.is_none() && self.config.store_url.is_none() {
             return Err(read_only());
         }
         let _guard = self
@@ -815,8 +857,8 @@ impl Backend for RemoteStore {
 
 fn read_only() -> StoreError {
     StoreError::Refused(
-        "this dealgraph reads a remote SPARQL engine and was given no update endpoint \
-         (--update-url): it does not write"
+        "this dealgraph reads a remote SPARQL engine and was given neither an update endpoint \
+         (--update-url) nor a Graph Store endpoint (--store-url): it does not write"
             .into(),
     )
 }
