@@ -142,10 +142,14 @@ fn open_remote(
     search_dir: Option<&Path>,
 ) -> anyhow::Result<Arc<dyn Backend>> {
     let url = remote.query_url.clone();
-    let store = RemoteStore::open(remote, args.options(), args.limits())
+    // The search SERVICE in a query is answered from the index before the query goes on.
+    let service = SearchService::default();
+    let mut options = args.options();
+    options.search = Some(service.clone());
+    let store = RemoteStore::open(remote, options, args.limits())
         .with_context(|| format!("reaching the SPARQL engine at {url}"))?;
     let location = search_dir.map_or(SearchLocation::Memory, |d| SearchLocation::Dir(d.into()));
-    let store = Indexed::open_at(Arc::new(store), &location, &SearchService::default())
+    let store = Indexed::open_at(Arc::new(store), &location, &service)
         .with_context(|| format!("building the search index from the engine at {url}"))?;
     Ok(store)
 }

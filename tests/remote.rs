@@ -7,208 +7,17 @@
 
 mod common;
 
+use common::engine::{Engine, Kind, remote_config, start_engine};
 use common::{TestServer, client};
-use dealgraph::store::{RemoteAuth, RemoteConfig};
+use dealgraph::store::RemoteConfig;
 use std::io::BufRead;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-
-/// The engines the tests run against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Oxigraph,
-    Virtuoso,
-}
-
-/// An engine on loopback, stopped when dropped.
-struct Engine {
-    kind: Kind,
-    child: Child,
-    query_url: url::Url,
-    update_url: Option<url::Url>,
-    /// The Graph Store endpoint of the whole dataset, where the engine has one.
-    store_url: Option<url::Url>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Engine {
-    fn drop(&mut self) {
-        if self.kind == Kind::Virtuoso {
-            // serve_peer.py stops Virtuoso (a checkpoint, then exit) when its input closes.
-            drop(self.child.stdin.take());
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while Instant::now() < deadline {
-                if matches!(self.child.try_wait(), Ok(Some(_))) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A free port on 127.0.0.1 whose next port is free too (Virtuoso's SQL port).
-fn free_port_pair() -> u16 {
-    for _ in 0..100 {
-        let first = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = first.local_addr().unwrap().port();
-        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no two free ports in a row on 127.0.0.1");
-}
-
-/// Virtuoso, loaded with `data` and served by bench/serve_peer.py.
-fn start_virtuoso(dir: tempfile::TempDir, data: PathBuf, writable: bool) -> Engine {
-    let port = free_port_pair();
-    let mut command = Command::new("python3");
-    command
-        .arg(common::repo().join("bench/serve_peer.py"))
-        .arg("virtuoso")
-        .arg(&data)
-        .arg("--workdir")
-        .arg(dir.path().join("engine"))
-        .arg("--port")
-        .arg(port.to_string());
-    if writable {
-        command.arg("--writable");
-    }
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("python3 runs bench/serve_peer.py");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(300))
-        .expect("Virtuoso did not start in 300 s (scripts/setup --test installs it)");
-    let mut urls = line.split_whitespace();
-    let query_url = urls
-        .next()
-        .expect("serve_peer.py printed its URLs")
-        .parse()
-        .unwrap();
-    let update_url = urls
-        .next()
-        .filter(|u| *u != "-")
-        .map(|u| u.parse().unwrap());
-    Engine {
-        kind: Kind::Virtuoso,
-        child,
-        query_url,
-        update_url,
-        // Virtuoso's Graph Store endpoint takes one graph per request, not a dataset.
-        store_url: None,
-        _dir: dir,
-    }
-}
-
-fn oxigraph() -> PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join("oxigraph"))
-        .find(|candidate| candidate.is_file())
-        .expect("the oxigraph server is not on PATH: scripts/setup --test installs it (pip)")
-}
-
-/// Loads `nquads` into a new store of the engine and serves it, read-only or not.
-fn start_engine(kind: Kind, nquads: &[u8], writable: bool) -> Engine {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data.nq");
-    std::fs::write(&data, nquads).unwrap();
-    if kind == Kind::Virtuoso {
-        return start_virtuoso(dir, data, writable);
-    }
-    let store = dir.path().join("store");
-    let loaded = Command::new(oxigraph())
-        .arg("load")
-        .arg("--location")
-        .arg(&store)
-        .arg("--file")
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(loaded.success(), "oxigraph load failed");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(oxigraph())
-        .arg(if writable { "serve" } else { "serve-read-only" })
-        .arg("--location")
-        .arg(&store)
-        // dealgraph's queries read the union of the graphs as the default graph, as Virtuoso,
-        // GraphDB and Neptune do by default.
-        .arg("--union-default-graph")
-        .arg("--bind")
-        .arg(format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let engine = Engine {
-        kind,
-        child,
-        query_url: url::Url::parse(&format!("http://127.0.0.1:{port}/query")).unwrap(),
-        update_url: writable
-            .then(|| url::Url::parse(&format!("http://127.0.0.1:{port}/update")).unwrap()),
-        store_url: writable
-            .then(|| url::Url::parse(&format!("http://127.0.0.1:{port}/store")).unwrap()),
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let up = client()
-            .get(engine.query_url.clone())
-            .query(&[("query", "ASK {}")])
-            .send()
-            .is_ok_and(|r| r.status().is_success());
-        if up {
-            return engine;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the engine did not start in 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn remote_config(engine: &Engine) -> RemoteConfig {
-    RemoteConfig {
-        query_url: engine.query_url.clone(),
-        update_url: engine.update_url.clone(),
-        // Where the engine has one, writes that only add go there (Oxigraph server): the
-        // writes below then take both ways to the engine.
-        store_url: engine.store_url.clone(),
-        auth: RemoteAuth::None,
-        timeout: Duration::from_secs(30),
-        max_idle_connections: 4,
-        // Oxigraph server has no timeout parameter and ignores one it does not know: sent, it
-        // shows that an engine-specific parameter does not get in the way.
-        timeout_param: Some("timeout:ms".parse().unwrap()),
-    }
-}
 
 /// A server over the seeded embedded store, the engine holding the same data, and a server
 /// over the engine (writing to it when `writable`, with the same token).
 fn both(kind: Kind, writable: bool) -> (TestServer, Engine, TestServer) {
-    let embedded = TestServer::start();
+    let embedded = TestServer::with(|setup| setup.suite_engine = false);
     let mut nquads = Vec::new();
     embedded
         .raw_store
@@ -719,6 +528,25 @@ fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &Tes
                     .join("\n"),
             ),
         ),
+        (
+            "a schema triple re-derives everywhere: tried on a copy of the engine",
+            Write::Update(
+                "INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/test-schema> { \
+                 dg:TestLab rdfs:subClassOf dg:AILab . \
+                 dgr:test-lab a dg:TestLab ; rdfs:label \"Test Lab\" } }"
+                    .into(),
+            ),
+        ),
+        (
+            "a DELETE/INSERT WHERE after another operation: tried on a copy of the engine",
+            Write::Update(format!(
+                "INSERT DATA {{ GRAPH <{one}> {{ {} }} }} ; \
+                 DELETE {{ GRAPH <{one}> {{ ?d dg:investee dgr:nvidia }} }} \
+                 INSERT {{ GRAPH <{one}> {{ ?d dg:investee dgr:openai }} }} \
+                 WHERE {{ GRAPH <{one}> {{ ?d a dg:Investment ; dg:investee dgr:nvidia }} }}",
+                common::investment("copy-deal", "oracle", "nvidia")
+            )),
+        ),
         ("a Graph Store DELETE", Write::Delete(one)),
         (
             "a Graph Store DELETE of a graph that is gone",
@@ -928,11 +756,30 @@ fn writes_behind_dealgraph_reach_search_when_the_index_is_rebuilt() {
 
 /// A proxy on 127.0.0.1 in front of an engine that passes everything through, except that
 /// after a request whose text holds `cutat` and a number N it forwards only N more bytes of
-/// the engine's answer and then closes the connection: an engine failing mid-answer. It stops
+/// the engine's answer and then closes the connection (an engine failing mid-answer), and that
+/// it makes the replacements it was given in what it forwards to the engine. It stops
 /// accepting after two minutes or when dropped.
 struct CuttingProxy {
     url: url::Url,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// How many replacements it made.
+    replaced: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// `haystack` with every `from` replaced by `to`, and how many there were.
+fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> (Vec<u8>, usize) {
+    let (mut out, mut count, mut at) = (Vec::new(), 0, 0);
+    while at < haystack.len() {
+        if haystack[at..].starts_with(from) {
+            out.extend_from_slice(to);
+            at += from.len();
+            count += 1;
+        } else {
+            out.push(haystack[at]);
+            at += 1;
+        }
+    }
+    (out, count)
 }
 
 impl Drop for CuttingProxy {
@@ -943,6 +790,14 @@ impl Drop for CuttingProxy {
 
 impl CuttingProxy {
     fn start(target: &url::Url) -> Self {
+        Self::rewriting(target, &[])
+    }
+
+    fn rewriting(target: &url::Url, replacements: &[(&str, &str)]) -> Self {
+        let replacements: Vec<(Vec<u8>, Vec<u8>)> = replacements
+            .iter()
+            .map(|(from, to)| (from.as_bytes().to_vec(), to.as_bytes().to_vec()))
+            .collect();
         use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -953,6 +808,8 @@ impl CuttingProxy {
         let engine = format!("{}:{}", target.host_str().unwrap(), target.port().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
+        let replaced = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&replaced);
         std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(120);
             while !stopped.load(Ordering::SeqCst) && Instant::now() < deadline {
@@ -967,9 +824,16 @@ impl CuttingProxy {
                 let (mut from_client, mut to_engine) =
                     (client.try_clone().unwrap(), upstream.try_clone().unwrap());
                 let armed = Arc::clone(&budget);
+                let (replacements, counted) = (replacements.clone(), Arc::clone(&counted));
                 std::thread::spawn(move || {
                     let mut buffer = [0u8; 16 * 1024];
                     while let Ok(n @ 1..) = std::io::Read::read(&mut from_client, &mut buffer) {
+                        let mut bytes = buffer[..n].to_vec();
+                        for (from, to) in &replacements {
+                            let (out, count) = replace_all(&bytes, from, to);
+                            bytes = out;
+                            counted.fetch_add(count, Ordering::SeqCst);
+                        }
                         let text = String::from_utf8_lossy(&buffer[..n]);
                         if let Some(at) = text.find("cutat") {
                             let digits: String = text[at + 5..]
@@ -978,7 +842,7 @@ impl CuttingProxy {
                                 .collect();
                             armed.store(digits.parse().unwrap(), Ordering::SeqCst);
                         }
-                        if std::io::Write::write_all(&mut to_engine, &buffer[..n]).is_err() {
+                        if std::io::Write::write_all(&mut to_engine, &bytes).is_err() {
                             break;
                         }
                     }
@@ -1004,8 +868,80 @@ impl CuttingProxy {
                 });
             }
         });
-        Self { url, stop }
+        Self {
+            url,
+            stop,
+            replaced,
+        }
     }
+}
+
+/// An engine that does not answer in the format asked for (it ignores `Accept`, or wants its
+/// own `output=` parameter) is read in the standard format it does answer in: the proxy strikes
+/// the first choice from dealgraph's `Accept`, so the engine answers SPARQL results as XML and
+/// graphs as Turtle, and every answer, to the SPARQL client and through the views, is the same.
+#[test]
+fn an_engine_answering_in_another_format_is_read_all_the_same() {
+    let (_embedded, engine, remote) = both(Kind::Oxigraph, false);
+    let proxy = CuttingProxy::rewriting(
+        &engine.query_url,
+        &[
+            ("application/sparql-results+json", "application/x-not-this"),
+            ("application/n-triples", "application/x-not-this"),
+        ],
+    );
+    let other = TestServer::with(|setup| {
+        setup.seed = false;
+        setup.config.write_token = None;
+        setup.remote = Some(RemoteConfig {
+            query_url: proxy.url.clone(),
+            ..remote_config(&engine)
+        });
+    });
+    let sparql = |query: &str| {
+        let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        format!("/sparql?query={encoded}")
+    };
+    for (path, accept) in [
+        (
+            sparql(
+                "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o } \
+                 ORDER BY ?s ?o",
+            ),
+            "application/sparql-results+json",
+        ),
+        (
+            sparql("ASK { ?s ?p ?o }"),
+            "application/sparql-results+json",
+        ),
+        (
+            sparql("CONSTRUCT { ?s a ?o } WHERE { ?s a ?o FILTER(isIRI(?s)) }"),
+            "application/n-triples",
+        ),
+        ("/api/entity/coreweave".to_owned(), "application/json"),
+        (
+            "/api/graph?focus=openai&depth=1".to_owned(),
+            "application/json",
+        ),
+    ] {
+        let path = path.as_str();
+        let (status, here) = get(&remote, path, accept);
+        let (status_there, there) = get(&other, path, accept);
+        assert_eq!((status, status_there), (200, 200), "{path}");
+        let (mut here_lines, mut there_lines): (Vec<&str>, Vec<&str>) =
+            (here.lines().collect(), there.lines().collect());
+        here_lines.sort_unstable();
+        there_lines.sort_unstable();
+        assert!(
+            here_lines == there_lines,
+            "{path}:\n{}",
+            differences(&here, &there)
+        );
+    }
+    assert!(
+        proxy.replaced.load(std::sync::atomic::Ordering::SeqCst) >= 5,
+        "the proxy changed what dealgraph asks for"
+    );
 }
 
 /// An engine that fails in the middle of an answer: before dealgraph's first 64 KB went out,

@@ -537,7 +537,7 @@ fn an_index_left_behind_by_a_crash_is_rebuilt_at_start_up() {
         hit_ids(&search(&first, &[("q", "quetzalcompute")])).is_empty(),
         "bypassed"
     );
-    let store = (first.raw_store.clone(), first.search_service.clone());
+    let store = first.reusable();
     drop(first);
 
     let restarted = TestServer::with(|s| {
@@ -575,7 +575,7 @@ fn an_index_that_disagrees_with_the_store_or_this_version_is_rebuilt_at_start_up
         hit_ids(&search(&first, &[("q", "tapir")])).is_empty(),
         "bypassed"
     );
-    let store = (first.raw_store.clone(), first.search_service.clone());
+    let store = first.reusable();
     drop(first);
     let second = TestServer::with(|s| {
         s.search = location.clone();
@@ -602,7 +602,7 @@ fn an_index_that_disagrees_with_the_store_or_this_version_is_rebuilt_at_start_up
         })
         .unwrap();
     std::fs::write(dir.path().join("db.search/VERSION"), "dealgraph-search 0\n").unwrap();
-    let store = (second.raw_store.clone(), second.search_service.clone());
+    let store = second.reusable();
     drop(second);
     let third = TestServer::with(|s| {
         s.search = location.clone();

@@ -69,12 +69,17 @@ fn snapshots_of_every_view_on_the_seeded_graph() {
             insta::assert_json_snapshot!(name, get(server, path));
         }
         let mut stats = get(server, "/api/stats");
-        // The time of the seed's write changes from run to run.
-        assert!(
-            stats["last_write"]
-                .as_str()
-                .is_some_and(|t| t.ends_with('Z'))
-        );
+        // The time of the seed's write changes from run to run. Over an engine the seed was
+        // loaded by the engine's own tools: no write through dealgraph is known.
+        if common::over_engine(server) {
+            assert!(stats["last_write"].is_null());
+        } else {
+            assert!(
+                stats["last_write"]
+                    .as_str()
+                    .is_some_and(|t| t.ends_with('Z'))
+            );
+        }
         stats["last_write"] = Value::Null;
         insta::assert_json_snapshot!("stats", stats);
     });
@@ -497,7 +502,14 @@ fn a_write_is_seen_by_the_views_at_once() {
         .get(server.url("/api/entity/cohere"))
         .send()
         .unwrap();
-    assert_eq!(again.headers()["x-dealgraph-cache"], "hit");
+    // Over an engine that others may write, nothing is kept.
+    assert_eq!(
+        again
+            .headers()
+            .get("x-dealgraph-cache")
+            .map(|v| v.to_str().unwrap()),
+        (!common::over_engine(&server)).then_some("hit")
+    );
     assert_eq!(again.json::<Value>().unwrap(), before);
     let investments = |stats: &Value| {
         stats["relations"]

@@ -315,15 +315,20 @@ fn graph_store_protocol_cases() {
     );
     assert_eq!(r.status(), 204);
     assert_eq!(get_nt(&graph(person)).1.trim(), updated);
-    // PUT - default graph; GET of PUT - default graph.
+    // PUT - default graph; GET of PUT - default graph. Over an engine whose default graph is
+    // the union of its graphs, dealgraph refuses to write the default graph (403, saying why).
     let r = send(
         client()
             .put(server.url("/store?default"))
             .header("Content-Type", "text/turtle")
             .body(turtle),
     );
-    assert_eq!(r.status(), 204);
-    assert_eq!(get_nt(&server.url("/store?default")).1.trim(), turtle);
+    if common::over_engine(&server) {
+        assert_eq!(r.status(), 403);
+    } else {
+        assert_eq!(r.status(), 204);
+        assert_eq!(get_nt(&server.url("/store?default")).1.trim(), turtle);
+    }
     // PUT - mismatched payload: the body is not what its Content-Type says.
     let r = send(
         client()
@@ -345,15 +350,20 @@ fn graph_store_protocol_cases() {
             .body(""),
     );
     assert_eq!(r.status(), 201);
-    assert_eq!(
-        get_nt(&graph("http://example.org/empty")),
-        (200, String::new())
-    );
-    // DELETE - existing graph; GET of DELETE - existing graph.
-    assert_eq!(
-        send(client().delete(graph("http://example.org/empty"))).status(),
-        204
-    );
+    if common::over_engine(&server) {
+        // SPARQL sees a graph in what it holds: over an engine an empty graph is no graph.
+        assert_eq!(get_nt(&graph("http://example.org/empty")).0, 404);
+    } else {
+        assert_eq!(
+            get_nt(&graph("http://example.org/empty")),
+            (200, String::new())
+        );
+        // DELETE - existing graph; GET of DELETE - existing graph.
+        assert_eq!(
+            send(client().delete(graph("http://example.org/empty"))).status(),
+            204
+        );
+    }
     assert_eq!(get_nt(&graph("http://example.org/empty")).0, 404);
     // DELETE - non-existent graph.
     assert_eq!(

@@ -20,7 +20,7 @@ fn update(server: &TestServer, text: &str) -> reqwest::blocking::Response {
 #[test]
 fn writes_need_a_token_and_a_server_without_one_is_read_only() {
     let read_only = TestServer::with(|s| s.config.write_token = None);
-    let insert = "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }";
+    let insert = "INSERT DATA { GRAPH <http://e/g> { <http://e/a> <http://e/b> <http://e/c> } }";
     let (status, code, _) = error_of(update(&read_only, insert));
     assert_eq!((status, code.as_str()), (403, "read_only"));
     let put = client()
@@ -221,15 +221,23 @@ fn graph_store_default_graph_and_whole_dataset() {
         .body("<http://e/d> <http://e/p> <http://e/o> .")
         .send()
         .unwrap();
-    assert_eq!(put.status(), 204, "the default graph always exists");
-    let default = client()
-        .get(server.url("/store?default"))
-        .header("Accept", "application/n-triples")
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    assert_eq!(default.trim(), "<http://e/d> <http://e/p> <http://e/o> .");
+    if common::over_engine(&server) {
+        // An engine whose default graph is the union of its graphs cannot tell its own default
+        // graph apart: over one, dealgraph refuses to write it, saying so.
+        let (status, code, message) = error_of(put);
+        assert_eq!((status, code.as_str()), (403, "refused"), "{message}");
+        assert!(message.contains("name a graph"), "{message}");
+    } else {
+        assert_eq!(put.status(), 204, "the default graph always exists");
+        let default = client()
+            .get(server.url("/store?default"))
+            .header("Accept", "application/n-triples")
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        assert_eq!(default.trim(), "<http://e/d> <http://e/p> <http://e/o> .");
+    }
     let dataset = client().get(server.url("/store")).send().unwrap();
     assert_eq!(dataset.headers()["content-type"], "application/trig");
     let trig = dataset.text().unwrap();

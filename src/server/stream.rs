@@ -180,7 +180,14 @@ where
         watchdog.abort();
     });
 
-    let first = match rx.recv().await {
+    // The producer notices the deadline when it next looks at its cancel token; one blocked
+    // reading a remote engine that has not answered yet does not look until the engine
+    // answers. The client's answer does not wait for that: the deadline is the deadline.
+    let grace = std::time::Duration::from_millis(250);
+    let Ok(first) = tokio::time::timeout(deadline + grace, rx.recv()).await else {
+        return Err(StoreError::Deadline(secs).into());
+    };
+    let first = match first {
         Some(Err(error)) => return Err(error.into()),
         Some(Ok(Piece::Whole(whole))) => {
             return answer(Body::from(whole), &content_type);

@@ -84,6 +84,31 @@ impl EmbeddedStore {
         })
     }
 
+    /// A store in memory holding `quads` as they are, derived graph included, with nothing
+    /// derived or checked on the way in: a copy of another store, for a write to be tried on.
+    pub(super) fn copy_of(
+        quads: impl IntoIterator<Item = Quad>,
+        options: StoreOptions,
+        limits: ParseLimits,
+    ) -> Result<Self, StoreError> {
+        let store = Store::new()?;
+        store.extend(quads)?;
+        Ok(Self {
+            store,
+            options,
+            limits,
+            write_lock: Mutex::new(()),
+        })
+    }
+
+    /// Calls `f` with every quad of the store.
+    pub(super) fn for_each_quad(&self, mut f: impl FnMut(Quad)) -> Result<(), StoreError> {
+        for quad in self.store.iter() {
+            f(quad?);
+        }
+        Ok(())
+    }
+
     fn evaluator(&self) -> SparqlEvaluator {
         let evaluator = SparqlEvaluator::new().with_default_service_handler(
             AllowListServiceHandler(Arc::clone(&self.options.fetcher)),

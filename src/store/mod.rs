@@ -105,6 +105,7 @@ impl std::fmt::Debug for QueryRequest {
 }
 
 /// Every kind of write. Each is applied atomically by [`Backend::write`].
+#[derive(Clone)]
 pub enum WriteOp {
     /// A SPARQL 1.1 Update, with the protocol's `using-graph-uri`/`using-named-graph-uri`.
     Update {

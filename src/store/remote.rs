@@ -34,6 +34,8 @@ use oxigraph::sparql::results::{
 use oxigraph::sparql::{
     CancellationToken, QueryEvaluationError, QueryResults, QuerySolutionIter, QueryTripleIter,
 };
+use spargebra::algebra::GraphPattern;
+use spargebra::term::{GroundTerm, NamedNodePattern};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -565,8 +567,12 @@ impl<R: Read> Read for VirtuosoBlankNodes<R> {
 
 const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
 
+const XSD_DURATION: &str = "http://www.w3.org/2001/XMLSchema#duration";
+
 /// A term as dealgraph's own store would give it. Virtuoso keeps booleans as integers and gives
-/// back `"1"^^xsd:boolean`: a valid form, but not the canonical `"true"` the data holds.
+/// back `"1"^^xsd:boolean`: a valid form, but not the canonical `"true"` the data holds. It
+/// keeps an `xsd:duration` as its number of months and gives back `"60"^^xsd:duration`, not a
+/// duration at all: read as `"P60M"`, the same length of time as the `"P5Y"` that was written.
 fn canonical(term: Term) -> Term {
     match &term {
         Term::Literal(l) if l.datatype().as_str() == XSD_BOOLEAN => match l.value() {
@@ -574,7 +580,133 @@ fn canonical(term: Term) -> Term {
             "0" => Literal::new_typed_literal("false", l.datatype()).into(),
             _ => term,
         },
+        Term::Literal(l)
+            if l.datatype().as_str() == XSD_DURATION
+                && !l.value().is_empty()
+                && l.value().bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Literal::new_typed_literal(format!("P{}M", l.value()), l.datatype()).into()
+        }
         _ => term,
+    }
+}
+
+impl RemoteStore {
+    /// Resolves the query's SERVICE clauses before it goes to the engine (see `query`);
+    /// returns whether the query changed.
+    fn resolve_services(&self, query: &mut spargebra::Query) -> Result<bool, StoreError> {
+        let (spargebra::Query::Select { pattern, .. }
+        | spargebra::Query::Ask { pattern, .. }
+        | spargebra::Query::Construct { pattern, .. }
+        | spargebra::Query::Describe { pattern, .. }) = query;
+        let mut changed = false;
+        self.resolve_in(pattern, &mut changed)?;
+        Ok(changed)
+    }
+
+    fn resolve_in(&self, pattern: &mut GraphPattern, changed: &mut bool) -> Result<(), StoreError> {
+        // A SERVICE inside an expression (FILTER EXISTS) cannot be resolved on its own.
+        let in_expression = |e: &spargebra::algebra::Expression| -> Result<(), StoreError> {
+            if e.to_string().contains("SERVICE") {
+                return Err(StoreError::Refused(
+                    "over a remote engine, a SERVICE inside FILTER EXISTS or NOT EXISTS is not \
+                     forwarded; write it as a pattern of its own"
+                        .into(),
+                ));
+            }
+            Ok(())
+        };
+        match pattern {
+            GraphPattern::Service { name, inner, .. } => {
+                let NamedNodePattern::NamedNode(name) = name else {
+                    return Err(StoreError::Refused(
+                        "over a remote engine, a SERVICE named by a variable is not forwarded"
+                            .into(),
+                    ));
+                };
+                if *name == crate::search::service_name() {
+                    *pattern = self.search_as_values(inner)?;
+                    *changed = true;
+                } else {
+                    self.options.fetcher.check("SERVICE", name.as_str())?;
+                }
+            }
+            GraphPattern::Join { left, right }
+            | GraphPattern::Lateral { left, right }
+            | GraphPattern::Union { left, right }
+            | GraphPattern::Minus { left, right } => {
+                self.resolve_in(left, changed)?;
+                self.resolve_in(right, changed)?;
+            }
+            GraphPattern::LeftJoin {
+                left,
+                right,
+                expression,
+            } => {
+                if let Some(e) = expression {
+                    in_expression(e)?;
+                }
+                self.resolve_in(left, changed)?;
+                self.resolve_in(right, changed)?;
+            }
+            GraphPattern::Filter { expr, inner } => {
+                in_expression(expr)?;
+                self.resolve_in(inner, changed)?;
+            }
+            GraphPattern::Extend {
+                inner, expression, ..
+            } => {
+                in_expression(expression)?;
+                self.resolve_in(inner, changed)?;
+            }
+            GraphPattern::OrderBy { inner, expression } => {
+                for e in expression.iter() {
+                    let (spargebra::algebra::OrderExpression::Asc(e)
+                    | spargebra::algebra::OrderExpression::Desc(e)) = e;
+                    in_expression(e)?;
+                }
+                self.resolve_in(inner, changed)?;
+            }
+            GraphPattern::Graph { inner, .. }
+            | GraphPattern::Project { inner, .. }
+            | GraphPattern::Distinct { inner }
+            | GraphPattern::Reduced { inner }
+            | GraphPattern::Slice { inner, .. }
+            | GraphPattern::Group { inner, .. } => self.resolve_in(inner, changed)?,
+            GraphPattern::Bgp { .. } | GraphPattern::Path { .. } | GraphPattern::Values { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The hits of a search SERVICE block, as the VALUES that stand for it: the block is
+    /// evaluated before it is joined (its text is written in it), so the two are the same.
+    fn search_as_values(&self, inner: &GraphPattern) -> Result<GraphPattern, StoreError> {
+        use oxigraph::sparql::ServiceHandler;
+        let Some(service) = &self.options.search else {
+            return Err(StoreError::Storage(
+                "the search SERVICE is not bound".into(),
+            ));
+        };
+        let solutions = service.handle(inner, None).map_err(StoreError::from)?;
+        let variables = solutions.variables().to_vec();
+        let mut bindings = Vec::new();
+        for solution in solutions {
+            let solution = solution.map_err(StoreError::from)?;
+            bindings.push(
+                variables
+                    .iter()
+                    .map(|v| match solution.get(v) {
+                        Some(Term::NamedNode(n)) => Some(GroundTerm::NamedNode(n.clone())),
+                        Some(Term::Literal(l)) => Some(GroundTerm::Literal(l.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+            );
+        }
+        Ok(GraphPattern::Values {
+            variables,
+            bindings,
+        })
     }
 }
 
@@ -594,8 +726,12 @@ impl Backend for RemoteStore {
     fn query(&self, request: &QueryRequest) -> Result<QueryResults<'static>, StoreError> {
         // Parsed here first: a syntax error is the user's 400 with its position, whatever
         // the engine would have said.
-        let parsed = super::parse_query(&request.query, self.limits)?;
+        let mut parsed = super::parse_query(&request.query, self.limits)?;
         let form = super::form_of(&parsed);
+        // dealgraph's own search SERVICE is answered here and goes to the engine as the VALUES
+        // of its hits; another SERVICE goes to the engine only if its host is allowed, as the
+        // embedded store would call only those.
+        let resolved = self.resolve_services(&mut parsed)?;
         let (spargebra::Query::Select {
             dataset: in_text, ..
         }
@@ -633,6 +769,7 @@ impl Backend for RemoteStore {
             _ if in_text.is_none() && !request.dataset.is_unspecified() => {
                 with_dataset(parsed.clone(), &request.dataset).to_string()
             }
+            _ if resolved => parsed.to_string(),
             _ => request.query.clone(),
         };
         let started = std::time::Instant::now();
@@ -865,8 +1002,32 @@ fn read_only() -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    use super::VirtuosoBlankNodes;
+    use super::{VirtuosoBlankNodes, canonical};
+    use oxigraph::model::{Literal, NamedNode, Term};
     use std::io::Read;
+
+    #[test]
+    fn virtuoso_booleans_and_durations_read_back_as_valid_forms() {
+        let typed = |value: &str, datatype: &str| -> Term {
+            Literal::new_typed_literal(value, NamedNode::new_unchecked(datatype)).into()
+        };
+        let boolean = "http://www.w3.org/2001/XMLSchema#boolean";
+        let duration = "http://www.w3.org/2001/XMLSchema#duration";
+        for (given, expected) in [
+            (typed("1", boolean), typed("true", boolean)),
+            (typed("0", boolean), typed("false", boolean)),
+            (typed("true", boolean), typed("true", boolean)),
+            (typed("60", duration), typed("P60M", duration)),
+            (typed("P5Y", duration), typed("P5Y", duration)),
+            (typed("", duration), typed("", duration)),
+            (
+                typed("60", "http://www.w3.org/2001/XMLSchema#integer"),
+                typed("60", "http://www.w3.org/2001/XMLSchema#integer"),
+            ),
+        ] {
+            assert_eq!(canonical(given.clone()), expected, "{given}");
+        }
+    }
 
     /// A reader that hands out one byte at a time, so that the pattern straddles every read.
     struct Trickle<'a>(&'a [u8]);

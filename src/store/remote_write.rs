@@ -90,15 +90,44 @@ pub(super) enum Graphs {
 /// The most terms one request to the engine names in a VALUES block.
 const VALUES_PER_REQUEST: usize = 256;
 
+const REFUSED: &str = "over a remote engine, dealgraph refuses this write: ";
+/// What [`declined`] starts its message with.
+const DECLINED: &str =
+    "over a remote engine, dealgraph cannot check this write around what it changes: ";
+
+/// A write that cannot be done over the engine at all.
 fn refused(why: &str) -> StoreError {
-    StoreError::Refused(format!(
-        "over a remote engine, dealgraph refuses this write: {why}"
-    ))
+    StoreError::Refused(format!("{REFUSED}{why}"))
 }
+
+/// A write that cannot be checked around what it changes, reading only that neighbourhood:
+/// it is then tried on a copy of the whole engine ([`RemoteStore::write_on_copy`]).
+fn declined(why: &str) -> StoreError {
+    StoreError::Refused(format!("{DECLINED}{why}"))
+}
+
+/// The most quads a write may copy from the engine to be tried on the copy.
+pub const MAX_COPY_QUADS: usize = 2_000_000;
 
 impl RemoteStore {
     /// Applies `op` through the door; with `commit` false, checks it and sends nothing.
     pub(super) fn write_through(
+        &self,
+        op: WriteOp,
+        commit: bool,
+    ) -> Result<(WriteOutcome, ValidationReport), StoreError> {
+        match self.write_around(op.clone(), commit) {
+            Err(StoreError::Refused(why)) if why.starts_with(DECLINED) => {
+                tracing::info!("{why}; trying it on a copy of the engine");
+                self.write_on_copy(op, commit, &why[DECLINED.len()..])
+            }
+            done => done,
+        }
+    }
+
+    /// The write checked around what it changes: the derived graph maintained and the shapes
+    /// checked in the neighbourhood of its quads, read from the engine with the write laid over.
+    fn write_around(
         &self,
         op: WriteOp,
         commit: bool,
@@ -129,9 +158,9 @@ impl RemoteStore {
             GraphName::NamedNode(g) => g.as_str().starts_with(&ontology),
             _ => false,
         }) {
-            return Err(refused(
+            return Err(declined(
                 "it writes the ontology or the shapes, which can change what is derived and \
-                 checked anywhere; load them into the engine with its own tools",
+                 checked anywhere",
             ));
         }
         let triples: Vec<Triple> = delta.quads().cloned().map(Triple::from).collect();
@@ -145,7 +174,7 @@ impl RemoteStore {
             anchors: std::cell::RefCell::default(),
         };
         let change = infer::update(&mut overlay, &triples)?.map_err(|reason| {
-            refused(&format!(
+            declined(&format!(
                 "the derived graph could not be kept up to date around it ({reason})"
             ))
         })?;
@@ -195,6 +224,102 @@ impl RemoteStore {
         ))
     }
 
+    /// The write tried on a copy of the whole engine (every named graph, the derived one
+    /// included) through the embedded store's own door, which derives and checks it there as it
+    /// would at home; what the copy holds afterwards that the engine does not, and the reverse,
+    /// is then sent as one change. Refused when the engine holds more than [`MAX_COPY_QUADS`].
+    fn write_on_copy(
+        &self,
+        op: WriteOp,
+        commit: bool,
+        why: &str,
+    ) -> Result<(WriteOutcome, ValidationReport), StoreError> {
+        let held = self.quads_held()?;
+        if held > MAX_COPY_QUADS {
+            return Err(refused(&format!(
+                "{why}; trying it on a copy of the engine would copy {held} quads, more than \
+                 the {MAX_COPY_QUADS} a write may"
+            )));
+        }
+        let started = std::time::Instant::now();
+        let copy = super::embedded::EmbeddedStore::copy_of(
+            super::select_quads(self, "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")?,
+            self.options.clone(),
+            self.limits,
+        )?;
+        // The copy as the store gives it back (it keeps some literals by value, a duration
+        // "P60M" as "P5Y"), so that only what the write changes differs afterwards.
+        let mut before: HashSet<Quad> = HashSet::new();
+        copy.for_each_quad(|quad| {
+            before.insert(quad);
+        })?;
+        let engine_blanks: HashSet<BlankNode> = before
+            .iter()
+            .flat_map(|q| {
+                let subject = match &q.subject {
+                    NamedOrBlankNode::BlankNode(b) => Some(b.clone()),
+                    NamedOrBlankNode::NamedNode(_) => None,
+                };
+                let object = match &q.object {
+                    Term::BlankNode(b) => Some(b.clone()),
+                    _ => None,
+                };
+                subject.into_iter().chain(object)
+            })
+            .collect();
+        if !commit {
+            return Ok((WriteOutcome::default(), super::Backend::check(&copy, op)?));
+        }
+        let mut outcome = super::Backend::write(&copy, op)?;
+        let mut added = Vec::new();
+        copy.for_each_quad(|quad| {
+            if !before.remove(&quad) {
+                added.push(quad);
+            }
+        })?;
+        let removed: Vec<Quad> = before.into_iter().collect();
+        let old_blank = |q: &Quad| {
+            matches!(&q.subject, NamedOrBlankNode::BlankNode(b) if engine_blanks.contains(b))
+                || matches!(&q.object, Term::BlankNode(b) if engine_blanks.contains(b))
+        };
+        if removed.iter().any(has_blank_node) || added.iter().any(old_blank) {
+            return Err(refused(&format!(
+                "{why}, and on a copy of the engine it changes triples about the engine's \
+                 blank nodes, which cannot be named across the SPARQL protocol"
+            )));
+        }
+        tracing::info!(
+            copied = held,
+            removed = removed.len(),
+            added = added.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "write tried on a copy of the engine"
+        );
+        self.send_change(&removed, &added)?;
+        let mut touched = removed;
+        touched.extend(added);
+        outcome.touched = Some(touched);
+        outcome.maintained_locally = false;
+        // The copy checked every shape; its report is the write's.
+        Ok((outcome, ValidationReport::default()))
+    }
+
+    /// How many quads the engine holds in its named graphs.
+    fn quads_held(&self) -> Result<usize, StoreError> {
+        let rows = self.solutions(
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+            &CancellationToken::new(),
+        )?;
+        Ok(rows
+            .first()
+            .and_then(|row| row.get("n"))
+            .and_then(|n| match n {
+                Term::Literal(l) => l.value().parse().ok(),
+                _ => None,
+            })
+            .unwrap_or(0))
+    }
+
     /// The quads a write removes and adds, read against the engine as it is.
     fn plan(&self, op: WriteOp) -> Result<Delta, StoreError> {
         let mut delta = Delta::default();
@@ -231,7 +356,7 @@ impl RemoteStore {
                 }
             }
             WriteOp::ReplaceAll { .. } => {
-                return Err(refused(
+                return Err(declined(
                     "it replaces the whole dataset; load the dataset into the engine with its \
                      own tools",
                 ));
@@ -259,7 +384,7 @@ impl RemoteStore {
             matches!(o, GraphUpdateOperation::DeleteInsert { .. })
                 && touched::inserts_blank_nodes(o)
         }) {
-            return Err(refused(
+            return Err(declined(
                 "its INSERT template makes blank nodes for each solution of its WHERE clause; \
                  insert them with INSERT DATA, or give them IRIs",
             ));
@@ -276,7 +401,18 @@ impl RemoteStore {
                         delta.remove(quad);
                     }
                 }
-                GraphUpdateOperation::Create { .. } => {}
+                GraphUpdateOperation::Create { graph, silent } => {
+                    // As the embedded store does: CREATE of a graph that exists fails the whole
+                    // update, unless SILENT.
+                    let named = GraphName::NamedNode(graph.clone());
+                    let exists = delta.added.iter().any(|q| q.graph_name == named)
+                        || self.graph_exists_here(&GraphTarget::Named(graph.clone()))?;
+                    if exists && !*silent {
+                        return Err(StoreError::UpdateFailed(format!(
+                            "The graph {graph} already exists"
+                        )));
+                    }
+                }
                 GraphUpdateOperation::DeleteInsert {
                     delete,
                     insert,
@@ -286,7 +422,7 @@ impl RemoteStore {
                     // Its WHERE clause is read on the engine, which has not seen the operations
                     // before it: only the first may have one.
                     if i > 0 {
-                        return Err(refused(
+                        return Err(declined(
                             "a DELETE/INSERT ... WHERE follows another operation of the same \
                              update; send it as an update of its own",
                         ));
@@ -301,13 +437,13 @@ impl RemoteStore {
                         .iter()
                         .any(|row| row.iter().any(|(_, t)| matches!(t, Term::BlankNode(_))))
                     {
-                        return Err(refused(
+                        return Err(declined(
                             "its WHERE clause matches blank nodes in the engine, which cannot \
                              be named across the SPARQL protocol",
                         ));
                     }
                     if rows.len() > touched::MAX_TOUCHED {
-                        return Err(refused(&format!(
+                        return Err(declined(&format!(
                             "its WHERE clause has more than {} solutions",
                             touched::MAX_TOUCHED
                         )));
@@ -322,7 +458,7 @@ impl RemoteStore {
                 GraphUpdateOperation::Clear { graph, silent }
                 | GraphUpdateOperation::Drop { graph, silent } => {
                     let spargebra::algebra::GraphTarget::NamedNode(name) = graph else {
-                        return Err(refused(
+                        return Err(declined(
                             "it clears or drops more than one named graph; name the graph",
                         ));
                     };
@@ -361,7 +497,7 @@ impl RemoteStore {
             touched::MAX_TOUCHED + 1,
         )?;
         if quads.len() > touched::MAX_TOUCHED {
-            return Err(refused(&format!(
+            return Err(declined(&format!(
                 "graph <{}> holds more than {} triples; replace or drop it with the engine's \
                  own tools",
                 name.as_str(),
@@ -393,7 +529,7 @@ impl RemoteStore {
         }
         let shapes = Shapes::from_graph(&graph)?;
         let Some(value_predicates) = shapes.value_predicates() else {
-            return Err(refused(
+            return Err(declined(
                 "the shapes read further than one step from a focus node, so the whole \
                  engine would have to be validated",
             ));
@@ -458,7 +594,7 @@ impl RemoteStore {
 fn listed(touched: Option<Touched>) -> Result<Vec<Quad>, StoreError> {
     match touched {
         Some(Touched::Quads(quads)) => Ok(quads),
-        _ => Err(refused(&format!(
+        _ => Err(declined(&format!(
             "it changes more than {} triples, or triples that cannot be listed",
             touched::MAX_TOUCHED
         ))),
@@ -536,7 +672,7 @@ impl Overlay<'_> {
     /// do); where they do not, the node is not found again and the write is refused.
     fn engine_blank(&self, blank: &BlankNode, graphs: Graphs) -> Result<Vec<Quad>, StoreError> {
         let Some(anchor) = self.anchors.borrow().get(blank).cloned() else {
-            return Err(refused(
+            return Err(declined(
                 "a blank node of the engine is next to what it changes, reached from no IRI, \
                  and it cannot be named across the SPARQL protocol",
             ));
@@ -570,7 +706,7 @@ impl Overlay<'_> {
             quads.push(Quad::new(subject, p.clone(), o.clone(), g.clone()));
         }
         if quads.is_empty() {
-            return Err(refused(
+            return Err(declined(
                 "the engine names its blank nodes differently from one answer to the next, so \
                  one next to what it changes cannot be read again",
             ));

@@ -64,7 +64,7 @@ check(
 # An update without the token is refused; with it, applied.
 sparql = wrapper()
 sparql.setMethod(POST)
-sparql.setQuery('INSERT DATA { <http://e/client> <http://e/p> "from SPARQLWrapper" }')
+sparql.setQuery('INSERT DATA { GRAPH <http://e/clients> { <http://e/client> <http://e/p> "from SPARQLWrapper" } }')
 try:
     sparql.query()
     check("SPARQLWrapper update without token refused", False, "it was accepted")
@@ -73,7 +73,7 @@ except Exception as error:  # SPARQLWrapper raises its own exception types per s
 sparql = wrapper()
 sparql.setMethod(POST)
 sparql.addCustomHttpHeader("Authorization", f"Bearer {token}")
-sparql.setQuery('INSERT DATA { <http://e/client> <http://e/p> "from SPARQLWrapper" }')
+sparql.setQuery('INSERT DATA { GRAPH <http://e/clients> { <http://e/client> <http://e/p> "from SPARQLWrapper" } }')
 sparql.query()
 sparql = wrapper()
 sparql.setQuery("ASK { <http://e/client> <http://e/p> \"from SPARQLWrapper\" }")

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod engine;
+
 use dealgraph::rdf::ParseLimits;
 use dealgraph::search::{Indexed, SearchLocation, SearchService};
 use dealgraph::server::{AppState, ServerConfig};
@@ -35,6 +37,33 @@ pub struct TestServer {
     pub search_index: Arc<dealgraph::search::SearchIndex>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The engine the server reads when the suite runs over one (`DEALGRAPH_TEST_ENGINE`);
+    /// stopped after the server (and after any server that reuses its store).
+    engine: Option<Arc<engine::Engine>>,
+}
+
+/// What a restarted server takes over from an earlier one ([`TestServer::reusable`]).
+pub struct Reuse {
+    store: Arc<dyn Backend>,
+    service: SearchService,
+    engine: Option<Arc<engine::Engine>>,
+}
+
+/// The engine the whole suite runs over, from `DEALGRAPH_TEST_ENGINE` (`oxigraph` or
+/// `virtuoso`): every server of `TestServer::start` then serves a real engine on 127.0.0.1
+/// holding the seeded data, instead of the embedded store. Unset or `embedded`: none.
+pub fn suite_engine() -> Option<engine::Kind> {
+    match std::env::var("DEALGRAPH_TEST_ENGINE").as_deref() {
+        Err(_) | Ok("") | Ok("embedded") => None,
+        Ok("oxigraph") => Some(engine::Kind::Oxigraph),
+        Ok("virtuoso") => Some(engine::Kind::Virtuoso),
+        Ok(other) => panic!("DEALGRAPH_TEST_ENGINE={other}: give oxigraph, virtuoso or embedded"),
+    }
+}
+
+/// Whether this server reads a remote engine (the suite's, or one a test chose).
+pub fn over_engine(server: &TestServer) -> bool {
+    !server.raw_store.is_exclusive()
 }
 
 impl TestServer {
@@ -57,6 +86,7 @@ impl TestServer {
             search: SearchLocation::Memory,
             reuse_store: None,
             remote: None,
+            suite_engine: true,
         };
         configure(&mut setup);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -67,11 +97,17 @@ impl TestServer {
             .map(|h| h.replace("{port}", &port.to_string()))
             .collect::<Vec<_>>();
         setup.config.federation = !allow_hosts.is_empty();
+        let mut engine = None;
         let (service, reused) = match setup.reuse_store.take() {
-            Some((store, service)) => {
+            Some(Reuse {
+                store,
+                service,
+                engine: kept,
+            }) => {
                 // The earlier server's index, still bound to its store's SERVICE handler, holds
                 // the index directory's lock: let go of it, as the end of a process would.
                 service.unbind();
+                engine = kept;
                 (service, Some(store))
             }
             None => (SearchService::default(), None),
@@ -85,15 +121,55 @@ impl TestServer {
             search: Some(service.clone()),
             ..StoreOptions::default()
         };
+        // Over the suite's engine: the same seeded data, dumped from an embedded store into a
+        // real engine, which the server then reads and writes through its door.
+        if setup.suite_engine
+            && setup.remote.is_none()
+            && reused.is_none()
+            && setup.location == StoreLocation::Memory
+            && let Some(kind) = suite_engine()
+        {
+            let seeded = Indexed::open_at(
+                Arc::new(
+                    EmbeddedStore::open(
+                        &StoreLocation::Memory,
+                        StoreOptions::default(),
+                        ParseLimits::default(),
+                    )
+                    .expect("open store"),
+                ),
+                &SearchLocation::Memory,
+                &SearchService::default(),
+            )
+            .expect("open the search index");
+            if setup.seed {
+                let dirs = seed_dirs();
+                if setup.epoch {
+                    dealgraph::seed::seed_if_empty_with_imports(
+                        seeded.as_ref(),
+                        &dirs,
+                        ParseLimits::default(),
+                    )
+                    .expect("seed with the Epoch AI import");
+                } else {
+                    dealgraph::seed::seed_if_empty(seeded.as_ref(), &dirs, ParseLimits::default())
+                        .expect("seed");
+                }
+                setup.seed = false;
+            }
+            let mut nquads = Vec::new();
+            seeded
+                .dump(None, oxigraph::io::RdfFormat::NQuads, &mut nquads)
+                .unwrap();
+            let started = engine::start_engine(kind, &nquads, true);
+            setup.remote = Some(engine::remote_config(&started));
+            engine = Some(Arc::new(started));
+        }
         let raw_store: Arc<dyn Backend> = match (reused, setup.remote.take()) {
             (Some(store), _) => store,
             (None, Some(remote)) => Arc::new(
-                dealgraph::store::RemoteStore::open(
-                    remote,
-                    StoreOptions::default(),
-                    ParseLimits::default(),
-                )
-                .expect("reach the remote engine"),
+                dealgraph::store::RemoteStore::open(remote, options, ParseLimits::default())
+                    .expect("reach the remote engine"),
             ),
             (None, None) => Arc::new(
                 EmbeddedStore::open(&setup.location, options, ParseLimits::default())
@@ -141,6 +217,17 @@ impl TestServer {
             search_index,
             shutdown: Some(tx),
             thread: Some(thread),
+            engine,
+        }
+    }
+
+    /// The store (and the engine under it, if any) for a server started after this one stops,
+    /// as a restart of the service over the same data.
+    pub fn reusable(&self) -> Reuse {
+        Reuse {
+            store: Arc::clone(&self.raw_store),
+            service: self.search_service.clone(),
+            engine: self.engine.clone(),
         }
     }
 
@@ -157,6 +244,7 @@ impl Drop for TestServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        drop(self.engine.take());
     }
 }
 
@@ -172,9 +260,12 @@ pub struct Setup {
     pub search: SearchLocation,
     /// Serve this store (the `raw_store` of an earlier server) instead of opening one, as a
     /// restart of the service over the same data would.
-    pub reuse_store: Option<(Arc<dyn Backend>, SearchService)>,
+    pub reuse_store: Option<Reuse>,
     /// Serve a remote SPARQL engine instead (`--backend sparql`); set `seed` to false with it.
     pub remote: Option<dealgraph::store::RemoteConfig>,
+    /// Serve the suite's engine when there is one (`DEALGRAPH_TEST_ENGINE`); false keeps the
+    /// embedded store, for tests of what only it does or that compare the two.
+    pub suite_engine: bool,
 }
 
 pub fn client() -> reqwest::blocking::Client {
