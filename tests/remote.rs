@@ -547,6 +547,12 @@ fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &Tes
                 common::investment("copy-deal", "oracle", "nvidia")
             )),
         ),
+        (
+            "deleting an article fact with a duration (Virtuoso cannot DELETE DATA one)",
+            Write::Update(
+                "DELETE WHERE { GRAPH ?g { dgr:openai-coreweave-compute-agreement ?p ?o } }".into(),
+            ),
+        ),
         ("a Graph Store DELETE", Write::Delete(one)),
         (
             "a Graph Store DELETE of a graph that is gone",
@@ -611,6 +617,20 @@ fn writes_agree(kind: Kind, embedded: &TestServer, engine: &Engine, remote: &Tes
         .text()
         .unwrap();
     assert!(on_engine.contains("true"), "{kind:?}: {on_engine}");
+    // Its duration too, which Virtuoso keeps as months and cannot DELETE DATA.
+    let left = client()
+        .get(engine.query_url.clone())
+        .query(&[(
+            "query",
+            "ASK { GRAPH ?g { <https://w3id.org/dealgraph/id/openai-coreweave-compute-agreement> \
+             <https://w3id.org/dealgraph/ontology#duration> ?o } }",
+        )])
+        .header("Accept", "application/sparql-results+json")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(left.contains("false"), "{kind:?}: {left}");
 }
 
 /// The ids of the search hits for `q`.

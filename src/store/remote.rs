@@ -286,7 +286,33 @@ impl RemoteStore {
         } else {
             ("INSERT DATA", "")
         };
-        for (operation, quads, end) in [("DELETE DATA", removed, ""), (insert, added, end)] {
+        // A duration goes out of DELETE DATA: Virtuoso 7.2 cannot make the literal of one it
+        // keeps as months, and fails the whole update. Each is removed by a pattern instead,
+        // matching its months as Virtuoso gives them or its own lexical form.
+        let (durations, removed): (Vec<Quad>, Vec<Quad>) = removed.iter().cloned().partition(
+            |q| matches!(&q.object, Term::Literal(l) if l.datatype().as_str() == XSD_DURATION),
+        );
+        for quad in &durations {
+            let Term::Literal(literal) = &quad.object else {
+                continue;
+            };
+            let mut forms = vec![format!("{:?}", literal.value())];
+            if let Some(months) = months_of(literal.value()) {
+                forms.push(format!("\"{months}\""));
+            }
+            if !update.is_empty() {
+                update.push_str(" ;\n");
+            }
+            update.push_str(&format!(
+                "DELETE {{ GRAPH {g} {{ {s} {p} ?o }} }} WHERE {{ GRAPH {g} {{ {s} {p} ?o \
+                 FILTER(DATATYPE(?o) = <{XSD_DURATION}> && STR(?o) IN ({})) }} }}",
+                forms.join(", "),
+                g = quad.graph_name,
+                s = quad.subject,
+                p = quad.predicate,
+            ));
+        }
+        for (operation, quads, end) in [("DELETE DATA", &removed[..], ""), (insert, added, end)] {
             if quads.is_empty() {
                 continue;
             }
@@ -568,6 +594,27 @@ impl<R: Read> Read for VirtuosoBlankNodes<R> {
 const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
 
 const XSD_DURATION: &str = "http://www.w3.org/2001/XMLSchema#duration";
+
+/// The number of months of a duration of years and months only (`P5Y`, `P1Y6M`, `P60M`).
+fn months_of(duration: &str) -> Option<u64> {
+    let rest = duration.strip_prefix('P')?;
+    if rest.is_empty() || rest.contains('T') || rest.contains('D') {
+        return None;
+    }
+    let (mut months, mut number) = (0u64, String::new());
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'Y' => months += number.parse::<u64>().ok()?.checked_mul(12)?,
+            'M' => months += number.parse::<u64>().ok()?,
+            _ => return None,
+        }
+        if !c.is_ascii_digit() {
+            number.clear();
+        }
+    }
+    number.is_empty().then_some(months)
+}
 
 /// A term as dealgraph's own store would give it. Virtuoso keeps booleans as integers and gives
 /// back `"1"^^xsd:boolean`: a valid form, but not the canonical `"true"` the data holds. It
@@ -969,17 +1016,23 @@ impl Backend for RemoteStore {
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
             "g",
         )?);
+        // No LIMIT for "all": Virtuoso reads a LIMIT past 2^63 as negative and fails.
+        let limit = if top > i32::MAX as usize {
+            String::new()
+        } else {
+            format!(" LIMIT {top}")
+        };
         let classes = named(self.counts(
             &format!(
                 "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} }} \
-                 GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {top}"
+                 GROUP BY ?c ORDER BY DESC(?n) ?c{limit}"
             ),
             "c",
         )?);
         let predicates = named(self.counts(
             &format!(
                 "SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} \
-                 GROUP BY ?p ORDER BY DESC(?n) ?p LIMIT {top}"
+                 GROUP BY ?p ORDER BY DESC(?n) ?p{limit}"
             ),
             "p",
         )?);
@@ -1005,6 +1058,23 @@ mod tests {
     use super::{VirtuosoBlankNodes, canonical};
     use oxigraph::model::{Literal, NamedNode, Term};
     use std::io::Read;
+
+    #[test]
+    fn the_months_of_a_duration_of_years_and_months() {
+        for (duration, months) in [
+            ("P5Y", Some(60)),
+            ("P1Y6M", Some(18)),
+            ("P60M", Some(60)),
+            ("P0M", Some(0)),
+            ("P1D", None),
+            ("PT1H", None),
+            ("P", None),
+            ("P5", None),
+            ("5Y", None),
+        ] {
+            assert_eq!(super::months_of(duration), months, "{duration}");
+        }
+    }
 
     #[test]
     fn virtuoso_booleans_and_durations_read_back_as_valid_forms() {
