@@ -6,7 +6,7 @@
 mod common;
 
 use common::{TOKEN, client, repo};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -238,30 +238,10 @@ struct Served {
 }
 
 fn serve(db: &str) -> Served {
-    let mut child = dealgraph()
-        .args([
-            "serve",
-            "--db",
-            db,
-            "--bind",
-            "127.0.0.1:0",
-            "--write-token",
-            TOKEN,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("dealgraph listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
+    let (child, base) = common::spawn_serve(
+        dealgraph(),
+        &["--db", db, "--bind", "127.0.0.1:0", "--write-token", TOKEN],
+    );
     Served { child, base }
 }
 

@@ -10,8 +10,7 @@ mod common;
 use common::engine::{Engine, Kind, remote_config, start_engine};
 use common::{TestServer, client};
 use dealgraph::store::RemoteConfig;
-use std::io::BufRead;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// A server over the seeded embedded store, the engine holding the same data, and a server
@@ -677,24 +676,10 @@ impl Drop for Process {
 
 /// Starts `dealgraph serve` with `args` on a free port and returns it with its address.
 fn serve_process(args: &[&str]) -> (Process, String) {
-    let mut child = common::dealgraph()
-        .arg("serve")
-        .args(args)
-        .args(["--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("dealgraph listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
+    let (child, base) = common::spawn_serve(
+        common::dealgraph(),
+        &[args, &["--bind", "127.0.0.1:0"]].concat(),
+    );
     (Process(child), base)
 }
 

@@ -341,11 +341,16 @@ impl RemoteStore {
         if update.is_empty() {
             return Ok(());
         }
+        self.post(url, "application/sparql-update", update.into_bytes())
+    }
+
+    /// POSTs a write to the engine; its answer is read only for its status.
+    fn post(&self, url: &url::Url, content_type: &str, body: Vec<u8>) -> Result<(), StoreError> {
         let request = self
             .client
             .post(url.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/sparql-update")
-            .body(update);
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
         let response = self
             .authorised(request)
             .send()
@@ -366,16 +371,7 @@ impl RemoteStore {
         serializer
             .finish()
             .map_err(|e| StoreError::Storage(e.to_string()))?;
-        let request = self
-            .client
-            .post(url.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/n-quads")
-            .body(body);
-        let response = self
-            .authorised(request)
-            .send()
-            .map_err(|e| StoreError::Remote(format!("{url}: {e}")))?;
-        Self::answer(url, response).map(|_| ())
+        self.post(url, "application/n-quads", body)
     }
 
     /// The solutions of one of our own SELECTs, under `cancel`.

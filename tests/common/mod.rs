@@ -431,3 +431,27 @@ pub fn investment(id: &str, investor: &str, investee: &str) -> String {
          dgr:test-source a dg:SourceDocument ; rdfs:label \"A test source\" ."
     )
 }
+
+/// Starts `command serve` (a [`dealgraph`] command) with `args`, which must bind a port (e.g.
+/// `127.0.0.1:0`), and returns the process with the address it printed on its first line.
+pub fn spawn_serve(mut command: Command, args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = command
+        .arg("serve")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("dealgraph listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    (child, base)
+}
