@@ -44,6 +44,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// Opens the store and, when it is empty, fills it from the seed directories (their RDF files
 /// and, in the same write, the Epoch AI import of a `data/epoch/` among them).
 pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
+    // Over a remote engine nothing is seeded: the engine holds what it holds.
+    if let Some(remote) = args.remote.config().map_err(|e| anyhow!(e))? {
+        return open_remote(remote, args, args.remote.search_dir.as_deref());
+    }
     let service = SearchService::default();
     let mut options = args.options();
     options.search = Some(service.clone());
@@ -81,22 +85,18 @@ pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = args.server_config();
-    let store = match args.remote.config().map_err(|e| anyhow!(e))? {
-        None => open_store(&args.store)?,
-        Some(remote) => {
-            if config.write_token.is_some()
-                && remote.update_url.is_none()
-                && remote.store_url.is_none()
-            {
-                bail!(
-                    "a write token was given but no --update-url: over a remote engine, \
-                     dealgraph writes only through the engine's update endpoint (or, for writes \
-                     that only add, its Graph Store endpoint, --store-url)"
-                );
-            }
-            open_remote(remote, &args.store, args.remote.search_dir.as_deref())?
-        }
-    };
+    if let Some(remote) = args.store.remote.config().map_err(|e| anyhow!(e))?
+        && config.write_token.is_some()
+        && remote.update_url.is_none()
+        && remote.store_url.is_none()
+    {
+        bail!(
+            "a write token was given but no --update-url: over a remote engine, dealgraph \
+             writes only through the engine's update endpoint (or, for writes that only add, \
+             its Graph Store endpoint, --store-url)"
+        );
+    }
+    let store = open_store(&args.store)?;
     if let Some(dir) = args.queries_dir() {
         config.examples = crate::examples::load(&dir)
             .with_context(|| format!("reading the example queries in {}", dir.display()))?;
@@ -174,7 +174,7 @@ async fn reindex_every(store: Arc<dyn Backend>, period: Duration) {
 fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let (store, location): (Arc<dyn Backend>, SearchLocation) =
-        match args.remote.config().map_err(|e| anyhow!(e))? {
+        match args.store.remote.config().map_err(|e| anyhow!(e))? {
             None => {
                 let location = args.store.location();
                 let store =
@@ -183,7 +183,7 @@ fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
                 (Arc::new(store), SearchLocation::for_store(&location))
             }
             Some(remote) => {
-                let Some(dir) = &args.remote.search_dir else {
+                let Some(dir) = &args.store.remote.search_dir else {
                     bail!(
                         "over a remote engine, give --search-dir, the directory the server will \
                          be started with; a running server rebuilds its own index on \

@@ -76,6 +76,10 @@ pub struct StoreArgs {
     /// before parsing.
     #[arg(long, env = "DEALGRAPH_MAX_NESTING", default_value_t = 128)]
     pub max_nesting: usize,
+    /// The embedded store, or a remote SPARQL engine (`--backend sparql`): every command works
+    /// over either.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 impl StoreArgs {
@@ -176,16 +180,12 @@ pub struct ServeArgs {
     /// at start-up and on `POST /api/reindex`).
     #[arg(long, env = "DEALGRAPH_REINDEX_EVERY", default_value_t = 0)]
     pub reindex_every: u64,
-    #[command(flatten)]
-    pub remote: RemoteArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ReindexArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    #[command(flatten)]
-    pub remote: RemoteArgs,
 }
 
 /// Which store the server reads.

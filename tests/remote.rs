@@ -1061,3 +1061,100 @@ fn a_graph_store_endpoint_alone_takes_the_writes_that_only_add() {
     assert!(message.contains("--update-url"), "{message}");
     assert!(everything(Kind::Oxigraph, &server) == there);
 }
+
+/// Every command of the CLI works over an engine as over the embedded store: queries, updates
+/// and loads go through the same door (derived graph, shapes), and a refused write exits
+/// non-zero with the reason and leaves the engine as it was.
+#[test]
+fn the_cli_commands_work_over_an_engine() {
+    let (embedded, engine, _remote) = both(Kind::Oxigraph, true);
+    let query_url = engine.query_url.to_string();
+    let update_url = engine.update_url.clone().unwrap().to_string();
+    let run = |args: &[&str]| {
+        let output = common::dealgraph()
+            .arg(args[0])
+            .args(["--backend", "sparql", "--query-url", &query_url])
+            .args(["--update-url", &update_url])
+            .args(&args[1..])
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }";
+    let (ok, out, err) = run(&["query", "--format", "csv", count]);
+    assert!(ok, "{err}");
+    let on_engine: u64 = out.lines().nth(1).unwrap().trim().parse().unwrap();
+    assert_eq!(on_engine, common::count_triples(&embedded), "{out}");
+
+    let (ok, out, err) = run(&["stats"]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&on_engine.to_string()), "{out}");
+
+    let graph = "https://w3id.org/dealgraph/graph/test-cli";
+    let (ok, _, err) = run(&[
+        "update",
+        &format!(
+            "{PREFIXES}INSERT DATA {{ GRAPH <{graph}> {{ {} }} }}",
+            common::investment("cli-deal", "ibm", "nvidia")
+        ),
+    ]);
+    assert!(ok, "{err}");
+    let derived = "ASK { GRAPH <https://w3id.org/dealgraph/graph/derived> { \
+        <https://w3id.org/dealgraph/id/ibm> <https://w3id.org/dealgraph/ontology#investedIn> \
+        <https://w3id.org/dealgraph/id/nvidia> } }";
+    let (_, out, _) = run(&["query", "--format", "csv", derived]);
+    assert!(
+        out.contains("true"),
+        "the update derived its edge on the engine: {out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("more.ttl");
+    std::fs::write(
+        &file,
+        format!(
+            "{}{}",
+            PREFIXES
+                .replace("PREFIX ", "@prefix ")
+                .replace(">\n", "> .\n"),
+            common::investment("cli-load", "oracle", "nvidia")
+        ),
+    )
+    .unwrap();
+    let (ok, _, err) = run(&[
+        "load",
+        "--graph",
+        "https://w3id.org/dealgraph/graph/test-cli-load",
+        file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&[
+        "dump",
+        "--format",
+        "nt",
+        "--graph",
+        "https://w3id.org/dealgraph/graph/test-cli-load",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("<https://w3id.org/dealgraph/id/cli-load>"),
+        "{out}"
+    );
+
+    // A fact without its source: refused with the violation, and nothing reaches the engine.
+    let before = run(&["query", "--format", "csv", count]).1;
+    let (ok, _, err) = run(&[
+        "update",
+        &format!(
+            "{PREFIXES}INSERT DATA {{ GRAPH <{graph}> {{ dgr:cli-bad a dg:Investment ; \
+             dg:investor dgr:ibm ; dg:investee dgr:openai }} }}"
+        ),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("wasDerivedFrom"), "{err}");
+    assert_eq!(run(&["query", "--format", "csv", count]).1, before);
+}
