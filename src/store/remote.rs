@@ -650,7 +650,7 @@ impl RemoteStore {
     fn resolve_in(&self, pattern: &mut GraphPattern, changed: &mut bool) -> Result<(), StoreError> {
         // A SERVICE inside an expression (FILTER EXISTS) cannot be resolved on its own.
         let in_expression = |e: &spargebra::algebra::Expression| -> Result<(), StoreError> {
-            if e.to_string().contains("SERVICE") {
+            if exists_with_service(e) {
                 return Err(StoreError::Refused(
                     "over a remote engine, a SERVICE inside FILTER EXISTS or NOT EXISTS is not \
                      forwarded; write it as a pattern of its own"
@@ -750,6 +750,32 @@ impl RemoteStore {
             variables,
             bindings,
         })
+    }
+}
+
+/// Whether an expression holds an EXISTS whose pattern calls a SERVICE (a string literal that
+/// merely says "SERVICE" outside an EXISTS does not count).
+fn exists_with_service(e: &spargebra::algebra::Expression) -> bool {
+    use spargebra::algebra::Expression as E;
+    match e {
+        E::Exists(pattern) => pattern.to_string().contains("SERVICE "),
+        E::Or(a, b)
+        | E::And(a, b)
+        | E::Equal(a, b)
+        | E::SameTerm(a, b)
+        | E::Greater(a, b)
+        | E::GreaterOrEqual(a, b)
+        | E::Less(a, b)
+        | E::LessOrEqual(a, b)
+        | E::Add(a, b)
+        | E::Subtract(a, b)
+        | E::Multiply(a, b)
+        | E::Divide(a, b) => exists_with_service(a) || exists_with_service(b),
+        E::In(a, list) => exists_with_service(a) || list.iter().any(exists_with_service),
+        E::UnaryPlus(a) | E::UnaryMinus(a) | E::Not(a) => exists_with_service(a),
+        E::If(a, b, c) => [a, b, c].iter().any(|x| exists_with_service(x)),
+        E::Coalesce(list) | E::FunctionCall(_, list) => list.iter().any(exists_with_service),
+        E::NamedNode(_) | E::Literal(_) | E::Variable(_) | E::Bound(_) => false,
     }
 }
 
@@ -1054,6 +1080,50 @@ mod tests {
     use super::{VirtuosoBlankNodes, canonical};
     use oxigraph::model::{Literal, NamedNode, Term};
     use std::io::Read;
+
+    #[test]
+    fn only_a_service_inside_exists_counts() {
+        let filter = |query: &str| match spargebra::SparqlParser::new().parse_query(query) {
+            Ok(spargebra::Query::Select { pattern, .. }) => {
+                fn first(
+                    p: &spargebra::algebra::GraphPattern,
+                ) -> Option<spargebra::algebra::Expression> {
+                    use spargebra::algebra::GraphPattern as G;
+                    match p {
+                        G::Filter { expr, .. } => Some(expr.clone()),
+                        G::Project { inner, .. } | G::Distinct { inner } => first(inner),
+                        _ => None,
+                    }
+                }
+                first(&pattern).expect("a FILTER")
+            }
+            other => panic!("{other:?}"),
+        };
+        for (query, counts) in [
+            (
+                "SELECT * WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), \"SERVICE\")) }",
+                false,
+            ),
+            (
+                "SELECT * WHERE { ?s ?p ?o FILTER(?o = \"SERVICE <x>\") }",
+                false,
+            ),
+            (
+                "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { ?s ?p ?o } }",
+                false,
+            ),
+            (
+                "SELECT * WHERE { ?s ?p ?o FILTER(!EXISTS { SERVICE <http://e/s> { ?s ?p ?o } }) }",
+                true,
+            ),
+        ] {
+            assert_eq!(
+                super::exists_with_service(&filter(query)),
+                counts,
+                "{query}"
+            );
+        }
+    }
 
     #[test]
     fn the_months_of_a_duration_of_years_and_months() {

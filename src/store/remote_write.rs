@@ -606,6 +606,15 @@ fn has_blank_node(quad: &Quad) -> bool {
         || matches!(quad.object, Term::BlankNode(_))
 }
 
+/// Whether `node` is this subject.
+fn is_subject(subject: &NamedOrBlankNode, node: &Term) -> bool {
+    match (subject, node) {
+        (NamedOrBlankNode::NamedNode(s), Term::NamedNode(n)) => s == n,
+        (NamedOrBlankNode::BlankNode(s), Term::BlankNode(n)) => s == n,
+        _ => false,
+    }
+}
+
 fn subject_of(term: &Term) -> Option<NamedNode> {
     match term {
         Term::NamedNode(n) => Some(n.clone()),
@@ -722,18 +731,38 @@ impl Overlay<'_> {
         Ok(quads)
     }
 
-    /// The quads after the write in the asserted graphs or the derived one that the write
-    /// itself adds: all there is about its new blank nodes.
-    fn added(&self, graphs: Graphs) -> Vec<Quad> {
+    /// The quads the write itself adds, in the asserted graphs or the derived one, with `node`
+    /// as subject or object: all there is about its new blank nodes.
+    fn added_touching(&self, node: &Term, graphs: Graphs) -> Vec<Quad> {
+        let touches = |s: &NamedOrBlankNode, o: &Term| is_subject(s, node) || o == node;
         match graphs {
-            Graphs::Asserted => self.delta.added.iter().cloned().collect(),
+            Graphs::Asserted => self
+                .delta
+                .added
+                .iter()
+                .filter(|q| touches(&q.subject, &q.object))
+                .cloned()
+                .collect(),
             Graphs::Derived => {
                 let derived = infer::derived_graph();
                 self.derived_added
                     .iter()
+                    .filter(|t| touches(&t.subject, &t.object))
                     .map(|t| t.clone().in_graph(derived.clone()))
                     .collect()
             }
+        }
+    }
+
+    /// Whether the write itself adds `triple`, in the asserted graphs or the derived one.
+    fn adds(&self, triple: &Triple, graphs: Graphs) -> bool {
+        match graphs {
+            Graphs::Asserted => self.delta.added.iter().any(|q| {
+                q.subject == triple.subject
+                    && q.predicate == triple.predicate
+                    && q.object == triple.object
+            }),
+            Graphs::Derived => self.derived_added.contains(triple),
         }
     }
 
@@ -754,21 +783,13 @@ impl Overlay<'_> {
                 continue;
             }
             if self.is_fresh(node) {
-                quads.extend(
-                    self.added(which)
-                        .into_iter()
-                        .filter(|q| Term::from(q.subject.clone()) == *node || q.object == *node),
-                );
+                quads.extend(self.added_touching(node, which));
                 continue;
             }
             if let Term::BlankNode(blank) = node {
                 quads.extend(self.engine_blank(blank, which)?);
                 if which == Graphs::Derived {
-                    quads.extend(
-                        self.added(which).into_iter().filter(|q| {
-                            Term::from(q.subject.clone()) == *node || q.object == *node
-                        }),
-                    );
+                    quads.extend(self.added_touching(node, which));
                 }
                 continue;
             }
@@ -874,10 +895,7 @@ impl Overlay<'_> {
         let subject = match &triple.subject {
             NamedOrBlankNode::NamedNode(subject) => subject,
             NamedOrBlankNode::BlankNode(b) if self.fresh.contains(b) => {
-                return Ok(self
-                    .added(graphs)
-                    .into_iter()
-                    .any(|q| Triple::from(q) == *triple));
+                return Ok(self.adds(triple, graphs));
             }
             NamedOrBlankNode::BlankNode(blank) => {
                 return Ok(self
