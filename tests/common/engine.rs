@@ -29,16 +29,16 @@ pub struct Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        if self.kind == Kind::Virtuoso {
-            // serve_peer.py stops Virtuoso (a checkpoint, then exit) when its input closes.
-            drop(self.child.stdin.take());
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while Instant::now() < deadline {
-                if matches!(self.child.try_wait(), Ok(Some(_))) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
+        // Each engine stops when its input closes (serve_peer.py stops Virtuoso with a
+        // checkpoint first): here, or when the test process ends, even for an engine under a
+        // server kept in a static, which is never dropped.
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
             }
+            std::thread::sleep(Duration::from_millis(100));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -143,7 +143,12 @@ pub fn start_engine(kind: Kind, nquads: &[u8], writable: bool) -> Engine {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(oxigraph())
+    // Under a shell that stops it once its input closes (see `Drop for Engine`).
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg("\"$@\" & server=$!; cat > /dev/null; kill $server; wait $server")
+        .arg("sh")
+        .arg(oxigraph())
         .arg(if writable { "serve" } else { "serve-read-only" })
         .arg("--location")
         .arg(&store)
@@ -152,6 +157,7 @@ pub fn start_engine(kind: Kind, nquads: &[u8], writable: bool) -> Engine {
         .arg("--union-default-graph")
         .arg("--bind")
         .arg(format!("127.0.0.1:{port}"))
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
