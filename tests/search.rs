@@ -615,3 +615,54 @@ fn an_index_that_disagrees_with_the_store_or_this_version_is_rebuilt_at_start_up
     );
     assert!(hit_ids(&search(&third, &[("q", "tapir")])).is_empty());
 }
+
+/// The index holds the facts too (the entity card's newest facts come from it): a fact written
+/// behind its back, with no label, so that the entities still agree, is found by the facts'
+/// count at the next start, and the card lists it.
+#[test]
+fn an_index_missing_a_fact_of_the_store_is_rebuilt_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = SearchLocation::Dir(dir.path().join("db.search"));
+    let first = TestServer::with(|s| s.search = location.clone());
+    let card = |server: &TestServer| -> serde_json::Value {
+        let response = client()
+            .get(server.url("/api/entity/coreweave?limit=1"))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().unwrap()
+    };
+    let before = card(&first)["facts_total"].as_u64().unwrap();
+    first
+        .raw_store
+        .write(WriteOp::Update {
+            update: format!(
+                "{PREFIXES} PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+                 INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
+                   dgr:bypassing-deal a dg:Investment ; dg:investor dgr:ibm ;
+                     dg:investee dgr:coreweave ; dg:date \"2033-01-01\"^^xsd:date ;
+                     dg:certainty dgc:reported ; dg:quote \"IBM invests in CoreWeave\" ;
+                     prov:wasDerivedFrom dgr:article-openai-oracle-expand }} }}"
+            ),
+            using: Default::default(),
+            cancel: CancellationToken::new(),
+        })
+        .unwrap();
+    if !common::over_engine(&first) {
+        // Over the embedded store the card's facts come from the index, which was bypassed.
+        assert_eq!(card(&first)["facts_total"].as_u64().unwrap(), before);
+    }
+    let store = first.reusable();
+    drop(first);
+    let restarted = TestServer::with(|s| {
+        s.search = location.clone();
+        s.reuse_store = Some(store);
+        s.seed = false;
+    });
+    let after = card(&restarted);
+    assert_eq!(after["facts_total"].as_u64().unwrap(), before + 1);
+    assert_eq!(
+        after["facts"][0]["iri"],
+        "https://w3id.org/dealgraph/id/bypassing-deal"
+    );
+}

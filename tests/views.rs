@@ -374,29 +374,54 @@ fn stats_count_what_the_graph_holds() {
     assert!(count("certainty", "stated") > 0);
 }
 
+/// The card's facts without `as_of` (from the facts index over the embedded store, from the
+/// query engine over a remote one) against the same card with a date past everything, which
+/// reads every fact whole: the same facts, in the same order, with the same count.
+fn assert_card_agrees_with_reading_every_fact(server: &TestServer, entity: &str, limit: usize) {
+    let fast = get(server, &format!("/api/entity/{entity}?limit={limit}"));
+    let full = get(
+        server,
+        &format!("/api/entity/{entity}?limit={limit}&as_of=9999"),
+    );
+    let iris = |card: &Value| -> Vec<String> {
+        card["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["iri"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(iris(&fast), iris(&full), "{entity}, limit {limit}");
+    assert_eq!(fast["facts_total"], full["facts_total"], "{entity}");
+    assert_eq!(fast["truncated"], full["truncated"], "{entity}");
+}
+
 #[test]
 fn the_card_picks_its_newest_facts_as_reading_every_fact_does() {
-    // Without `as_of` the card's facts are chosen and counted by the query engine; with a date
-    // past everything, by reading every fact whole. Both must show the same facts in order.
     let server = seeded();
-    for entity in ["openai", "microsoft", "coreweave", "nvidia", "ibm"] {
+    // The entities named by the most facts (the hubs, sources among them), and a few others.
+    let named = common::column(
+        &common::select(
+            server,
+            "SELECT ?e (COUNT(DISTINCT ?f) AS ?n) WHERE {
+               ?f <https://w3id.org/dealgraph/ontology#certainty> ?c . ?f ?p ?e
+               FILTER(isIRI(?e) && STRSTARTS(STR(?e), \"https://w3id.org/dealgraph/id/\"))
+             } GROUP BY ?e ORDER BY DESC(?n) ?e LIMIT 25",
+        ),
+        "e",
+    );
+    let mut entities: Vec<String> = named
+        .iter()
+        .map(|iri| {
+            iri.trim_start_matches("https://w3id.org/dealgraph/id/")
+                .to_owned()
+        })
+        .collect();
+    entities.extend(["cohere", "ibm", "microsoft"].map(str::to_owned));
+    assert!(entities.len() >= 28, "{entities:?}");
+    for entity in &entities {
         for limit in [1, 7, 2000] {
-            let fast = get(server, &format!("/api/entity/{entity}?limit={limit}"));
-            let full = get(
-                server,
-                &format!("/api/entity/{entity}?limit={limit}&as_of=9999"),
-            );
-            let iris = |card: &Value| -> Vec<String> {
-                card["facts"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|f| f["iri"].as_str().unwrap().to_owned())
-                    .collect()
-            };
-            assert_eq!(iris(&fast), iris(&full), "{entity}, limit {limit}");
-            assert_eq!(fast["facts_total"], full["facts_total"], "{entity}");
-            assert_eq!(fast["truncated"], full["truncated"], "{entity}");
+            assert_card_agrees_with_reading_every_fact(server, entity, limit);
         }
     }
 }
@@ -553,6 +578,7 @@ INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/test> {
         before["facts_total"].as_u64().unwrap() + 1
     );
     assert_eq!(after["facts"][0]["label"], "IBM invests in Cohere (test)");
+    assert_card_agrees_with_reading_every_fact(&server, "cohere", 5);
     let paths = get(&server, "/api/paths?from=ibm&to=cohere");
     assert_eq!(paths["length"], 1);
     assert!(
@@ -568,6 +594,192 @@ INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/test> {
         stats["triples"].as_u64().unwrap(),
         common::count_triples(&server)
     );
+}
+
+/// Every kind of write moves the card's newest facts as it moves the facts themselves: a new
+/// fact, a fact's date changed by a DELETE/INSERT WHERE, a fact outside the entity namespace
+/// put by the Graph Store Protocol, and a graph dropped.
+#[test]
+fn the_cards_newest_facts_follow_every_kind_of_write() {
+    let server = TestServer::start();
+    let update = |text: &str| {
+        let response = client()
+            .post(server.url("/update"))
+            .bearer_auth(TOKEN)
+            .header("Content-Type", "application/sparql-update")
+            .body(format!(
+                "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+                 PREFIX dgr: <https://w3id.org/dealgraph/id/>
+                 PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
+                 PREFIX prov: <http://www.w3.org/ns/prov#>
+                 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+                 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+                 {text}"
+            ))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 204, "{text}");
+    };
+    let newest = |limit: usize| -> (Vec<String>, u64) {
+        let card = get(&server, &format!("/api/entity/coreweave?limit={limit}"));
+        assert_card_agrees_with_reading_every_fact(&server, "coreweave", limit);
+        let iris = card["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["iri"].as_str().unwrap().to_owned())
+            .collect();
+        (iris, card["facts_total"].as_u64().unwrap())
+    };
+    let (_, total) = newest(3);
+    let ours = "https://w3id.org/dealgraph/id/ibm-coreweave-newest-test";
+
+    update(
+        "INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/newest-test> {
+           dgr:newest-test-source a dg:SourceDocument ; rdfs:label \"A test note\" .
+           dgr:ibm-coreweave-newest-test a dg:Investment ; rdfs:label \"IBM invests in CoreWeave (test)\" ;
+             dg:investor dgr:ibm ; dg:investee dgr:coreweave ; dg:date \"2031-01-15\"^^xsd:date ;
+             dg:certainty dgc:reported ; dg:quote \"IBM invests in Cohere\" ;
+             prov:wasDerivedFrom dgr:newest-test-source .
+         } }",
+    );
+    let (iris, after) = newest(3);
+    assert_eq!((iris[0].as_str(), after), (ours, total + 1));
+
+    // Back to 2001: no longer the newest, still counted.
+    update(
+        "DELETE { GRAPH ?g { ?f dg:date ?d } } INSERT { GRAPH ?g { ?f dg:date \"2001-01-15\"^^xsd:date } }
+         WHERE { GRAPH ?g { ?f dg:date ?d } FILTER(?f = dgr:ibm-coreweave-newest-test) }",
+    );
+    let (iris, after) = newest(3);
+    assert!(!iris.contains(&ours.to_owned()), "{iris:?}");
+    assert_eq!(after, total + 1);
+    let (all, _) = newest(2000);
+    assert!(all.contains(&ours.to_owned()), "{all:?}");
+
+    // A fact whose IRI is outside the entity namespace names CoreWeave too.
+    let elsewhere = "http://example.org/facts/coreweave-newest-test";
+    let turtle = format!(
+        "@prefix dg: <https://w3id.org/dealgraph/ontology#> .
+         @prefix dgr: <https://w3id.org/dealgraph/id/> .
+         @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+         <{elsewhere}> a dg:Partnership ; dg:partner dgr:coreweave, dgr:ibm ;
+           dg:date \"2032-03-01\"^^xsd:date ; dg:certainty <https://w3id.org/dealgraph/certainty/stated> ;
+           dg:quote \"CoreWeave and IBM partner\" ;
+           <http://www.w3.org/ns/prov#wasDerivedFrom> dgr:newest-test-source ."
+    );
+    let response =
+        client()
+            .put(server.url(
+                "/store?graph=https%3A%2F%2Fw3id.org%2Fdealgraph%2Fgraph%2Fnewest-test-elsewhere",
+            ))
+            .bearer_auth(TOKEN)
+            .header("Content-Type", "text/turtle")
+            .body(turtle)
+            .send()
+            .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().unwrap()
+    );
+    let (iris, after) = newest(3);
+    assert_eq!((iris[0].as_str(), after), (elsewhere, total + 2));
+
+    update(
+        "DROP GRAPH <https://w3id.org/dealgraph/graph/newest-test> ;
+         DROP GRAPH <https://w3id.org/dealgraph/graph/newest-test-elsewhere>",
+    );
+    let (iris, after) = newest(2000);
+    assert_eq!(after, total);
+    assert!(
+        !iris.iter().any(|i| i == ours || i == elsewhere),
+        "{iris:?}"
+    );
+}
+
+/// A kind of relation joining an entity to more than 100 others is counted, not listed: a
+/// hub's card stays readable and quick, and the network view draws them.
+#[test]
+fn a_hubs_relations_are_counted_and_only_the_smaller_kinds_listed() {
+    let server = TestServer::start();
+    let investees = 101;
+    let mut data = String::from(
+        "dgr:hub-test-source a dg:SourceDocument ; rdfs:label \"A test note\" .
+         dgr:hub-test-fund a dg:Investor ; rdfs:label \"Hub Test Fund\" .",
+    );
+    for n in 0..investees {
+        data.push_str(&format!(
+            "dgr:hub-test-co-{n} a dg:Company ; rdfs:label \"Hub Test Company {n}\" .
+             dgr:hub-test-deal-{n} a dg:Investment ; rdfs:label \"Hub Test Fund invests in {n}\" ;
+               dg:investor dgr:hub-test-fund ; dg:investee dgr:hub-test-co-{n} ;
+               dg:certainty dgc:reported ; dg:quote \"Hub Test Fund invests\" ;
+               prov:wasDerivedFrom dgr:hub-test-source ."
+        ));
+    }
+    // And one partner, listed.
+    data.push_str(
+        "dgr:hub-test-partnership a dg:Partnership ; rdfs:label \"Hub Test Fund and IBM partner\" ;
+           dg:partner dgr:hub-test-fund, dgr:ibm ; dg:certainty dgc:stated ;
+           dg:quote \"They partner\" ; prov:wasDerivedFrom dgr:hub-test-source .",
+    );
+    let response = client()
+        .post(server.url("/update"))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "application/sparql-update")
+        .body(format!(
+            "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+             PREFIX dgr: <https://w3id.org/dealgraph/id/>
+             PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
+             PREFIX prov: <http://www.w3.org/ns/prov#>
+             PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+             INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/hub-test> {{ {data} }} }}"
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 204, "{}", response.text().unwrap());
+    let card = get(&server, "/api/entity/hub-test-fund");
+    let kinds: Vec<(String, u64, bool)> = card["relation_counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["property"]["label"].as_str().unwrap().to_owned(),
+                k["count"].as_u64().unwrap(),
+                k["listed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("invested in".to_owned(), investees, false)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("partner of".to_owned(), 1, true)),
+        "{kinds:?}"
+    );
+    let listed = labels(&card["relations"], "property");
+    assert!(!listed.is_empty(), "{card}");
+    assert!(
+        card["relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["property"]["label"] != "invested in"),
+        "{card}"
+    );
+    assert!(
+        card["relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["property"]["label"] == "partner of" && l["entity"]["label"] == "IBM"),
+        "{card}"
+    );
+    // Every investee and IBM, counted without being listed.
+    assert_eq!(card["connected"].as_u64().unwrap(), investees + 1);
+    assert_eq!(card["facts_total"].as_u64().unwrap(), investees + 1);
 }
 
 #[test]

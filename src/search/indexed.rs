@@ -2,8 +2,8 @@
 //! call returns.
 
 use super::{
-    MAX_INCREMENTAL, SearchIndex, SearchRequest, SearchResults, count_entities, iri_of,
-    is_schema_predicate, select,
+    MAX_INCREMENTAL, SearchIndex, SearchRequest, SearchResults, count_entities, count_facts,
+    iri_of, is_schema_predicate, select,
 };
 use crate::store::{
     Backend, GraphTarget, NAMESPACE, QueryForm, QueryRequest, Stats, StoreError, WriteOp,
@@ -128,8 +128,19 @@ impl Indexed {
             Some(reason) => Some(reason),
             None => {
                 let (in_store, in_index) = (count_entities(inner.as_ref())?, index.len());
-                (in_store != in_index)
-                    .then(|| format!("it holds {in_index} entities and the store {in_store}"))
+                let (facts_in_store, facts_in_index) =
+                    (count_facts(inner.as_ref())?, index.facts_len());
+                if in_store != in_index {
+                    Some(format!(
+                        "it holds {in_index} entities and the store {in_store}"
+                    ))
+                } else if facts_in_store != facts_in_index {
+                    Some(format!(
+                        "it holds {facts_in_index} facts and the store {facts_in_store}"
+                    ))
+                } else {
+                    None
+                }
             }
         };
         if let Some(reason) = reason {
@@ -255,6 +266,7 @@ impl Indexed {
                 "the search index could not be rebuilt ({e}); it will be at the next start"
             ),
         }
+        self.index.note_followed();
     }
 
     /// Replaces the documents of `iris`, of the IRIs the `subjects` point at (the entities a
@@ -473,6 +485,19 @@ impl Backend for Indexed {
 
     fn search(&self, request: &SearchRequest) -> Result<SearchResults, StoreError> {
         self.index.search(request)
+    }
+
+    fn newest_facts_naming(
+        &self,
+        entity: &NamedNode,
+        limit: usize,
+    ) -> Result<Option<(Vec<String>, usize)>, StoreError> {
+        // Over an engine others write to, the index can lag behind the store: the card asks
+        // the store, which is always up to date, rather than show a fact that is gone.
+        if !self.inner.is_exclusive() {
+            return Ok(None);
+        }
+        self.index.newest_facts_naming(entity, limit).map(Some)
     }
 
     fn reindex(&self) -> Result<usize, StoreError> {

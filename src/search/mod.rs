@@ -17,6 +17,7 @@
 //! commit and the index's; an index found with the marker, without it but disagreeing with the
 //! store, unreadable, or built by another version is rebuilt when it is opened.
 
+mod facts;
 mod indexed;
 mod service;
 
@@ -53,7 +54,7 @@ pub fn entity_namespace() -> String {
 
 /// Bumped whenever the fields, the analyzers or what goes into a document change: an index
 /// written by another version is rebuilt when opened.
-const SCHEMA_VERSION: &str = "dealgraph-search 1";
+const SCHEMA_VERSION: &str = "dealgraph-search 2";
 
 /// Most hits one search returns.
 pub const MAX_LIMIT: usize = 100;
@@ -146,6 +147,10 @@ struct Fields {
     type_iri: Field,
     type_name: Field,
     connectivity: Field,
+    /// A fact's document (see `facts`): its IRI, the IRIs it names, the date it is placed at.
+    fact: Field,
+    names: Field,
+    placed: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -180,6 +185,9 @@ fn schema() -> (Schema, Fields) {
         type_iri: builder.add_text_field("type", STRING | STORED),
         type_name: builder.add_text_field("type_name", STRING),
         connectivity: builder.add_u64_field("connectivity", FAST | STORED),
+        fact: builder.add_text_field("fact", STRING | FAST),
+        names: builder.add_text_field("names", STRING),
+        placed: builder.add_text_field("placed", STRING | FAST),
     };
     (builder.build(), fields)
 }
@@ -227,6 +235,8 @@ pub struct SearchIndex {
     last_write_ms: AtomicU64,
     /// Writes since the index was opened.
     writes: AtomicU64,
+    /// The facts' documents in the last commit read (kept: every search's scoring needs it).
+    fact_docs: AtomicU64,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -282,7 +292,6 @@ impl SearchIndex {
             .unwrap_or(0);
         Ok(Self {
             index,
-            reader,
             writer: Mutex::new(writer),
             fields,
             dir,
@@ -290,6 +299,8 @@ impl SearchIndex {
             rebuilds: AtomicU64::new(0),
             last_write_ms: AtomicU64::new(last_write_ms),
             writes: AtomicU64::new(0),
+            fact_docs: AtomicU64::new(count_fact_docs(&reader.searcher())?),
+            reader,
         })
     }
 
@@ -310,10 +321,16 @@ impl SearchIndex {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         self.last_write_ms.store(now, Ordering::Relaxed);
+    }
+
+    /// Counts a write once the index has followed it. Counted after, not when the store
+    /// commits: what a request computes between the two (the store new, the index not yet) is
+    /// stamped with the count from before, and so is never kept past the write.
+    fn note_followed(&self) {
         self.writes.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Writes noted since the index was opened.
+    /// Writes followed since the index was opened.
     pub fn writes(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)
     }
@@ -334,9 +351,40 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Number of documents.
+    /// Number of entities' documents.
     pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.reader.searcher().num_docs() - self.facts_len()
+    }
+
+    /// Number of facts' documents.
+    pub fn facts_len(&self) -> u64 {
+        self.fact_docs.load(Ordering::Relaxed)
+    }
+
+    /// Reads the index's last commit, and counts its facts' documents again.
+    fn reload(&self) -> Result<(), StoreError> {
+        self.reader.reload().map_err(index_error)?;
+        self.fact_docs
+            .store(count_fact_docs(&self.reader.searcher())?, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The newest `limit` facts naming `entity` and how many there are (see `facts`).
+    pub fn newest_facts_naming(
+        &self,
+        entity: &NamedNode,
+        limit: usize,
+    ) -> Result<(Vec<String>, usize), StoreError> {
+        let query = TermQuery::new(
+            IndexTerm::from_field_text(self.fields.names, entity.as_str()),
+            IndexRecordOption::Basic,
+        );
+        let (newest, total) = self
+            .reader
+            .searcher()
+            .search(&query, &facts::NewestFacts { limit })
+            .map_err(index_error)?;
+        Ok((newest.into_iter().map(|(_, fact)| fact).collect(), total))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -383,6 +431,7 @@ impl SearchIndex {
     pub fn rebuild(&self, store: &dyn Backend) -> Result<usize, StoreError> {
         let started = Instant::now();
         let entities = read_entities(store, None)?;
+        let placements = facts::read_placements(store, None)?;
         let mut writer = self
             .writer
             .lock()
@@ -393,35 +442,43 @@ impl SearchIndex {
                 .add_document(self.document(iri, entity))
                 .map_err(index_error)?;
         }
+        for (fact, placement) in &placements {
+            writer
+                .add_document(facts::document(&self.fields, fact, placement))
+                .map_err(index_error)?;
+        }
         self.commit(&mut writer)?;
         drop(writer);
-        self.reader.reload().map_err(index_error)?;
+        self.reload()?;
         if let Ok(mut reason) = self.rebuild_reason.lock() {
             *reason = None;
         }
         self.rebuilds.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
             documents = entities.len(),
+            facts = placements.len(),
             ms = started.elapsed().as_secs_f64() * 1000.0,
             "search index rebuilt"
         );
         Ok(entities.len())
     }
 
-    /// Replaces the documents of these IRIs with what the store holds now (removing those that
-    /// no longer have a label).
+    /// Replaces the documents of these IRIs with what the store holds now: the entities'
+    /// (removing those that no longer have a label) and the facts' (removing those that are no
+    /// longer facts). Any IRI can be a fact; only the entity namespace's get an entity document.
     pub fn refresh(
         &self,
         store: &dyn Backend,
         iris: &BTreeSet<NamedNode>,
     ) -> Result<(), StoreError> {
         let namespace = entity_namespace();
-        let iris: Vec<NamedNode> = iris
+        let all: Vec<NamedNode> = iris.iter().cloned().collect();
+        let iris: Vec<NamedNode> = all
             .iter()
             .filter(|n| n.as_str().starts_with(&namespace))
             .cloned()
             .collect();
-        if iris.is_empty() {
+        if all.is_empty() {
             // Nothing to re-read, but the time of the write is still kept.
             let mut writer = self
                 .writer
@@ -433,6 +490,10 @@ impl SearchIndex {
         let mut entities = BTreeMap::new();
         for chunk in iris.chunks(200) {
             entities.extend(read_entities(store, Some(chunk))?);
+        }
+        let mut placements = BTreeMap::new();
+        for chunk in all.chunks(200) {
+            placements.extend(facts::read_placements(store, Some(chunk))?);
         }
         let mut writer = self
             .writer
@@ -446,12 +507,21 @@ impl SearchIndex {
                     .map_err(index_error)?;
             }
         }
+        for iri in &all {
+            writer.delete_term(IndexTerm::from_field_text(self.fields.fact, iri.as_str()));
+            if let Some(placement) = placements.get(iri.as_str()) {
+                writer
+                    .add_document(facts::document(&self.fields, iri.as_str(), placement))
+                    .map_err(index_error)?;
+            }
+        }
         self.commit(&mut writer)?;
         drop(writer);
-        self.reader.reload().map_err(index_error)?;
+        self.reload()?;
         tracing::debug!(
-            iris = iris.len(),
+            iris = all.len(),
             documents = entities.len(),
+            facts = placements.len(),
             ms = started.elapsed().as_secs_f64() * 1000.0,
             "search index followed a write"
         );
@@ -537,8 +607,12 @@ impl SearchIndex {
                     score * connectivity_factor(c)
                 }
             });
+        let statistics = EntityStatistics {
+            searcher: &searcher,
+            facts: self.facts_len(),
+        };
         let (top, total) = searcher
-            .search(&query, &(collector, Count))
+            .search_with_statistics_provider(&query, &(collector, Count), &statistics)
             .map_err(index_error)?;
         let mut weights: Vec<Option<Box<dyn tantivy::query::Weight>>> =
             (0..clauses.len()).map(|_| None).collect();
@@ -554,7 +628,7 @@ impl SearchIndex {
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect();
             let matched =
-                self.explain_hit(&searcher, address, &doc, &clauses, &mut weights, &words)?;
+                self.explain_hit(&statistics, address, &doc, &clauses, &mut weights, &words)?;
             hits.push(SearchHit {
                 id: iri
                     .strip_prefix(&entity_namespace())
@@ -735,20 +809,23 @@ impl SearchIndex {
     /// The first clause (in order of [`Self::clauses`]) the hit matches, as `field: text`.
     fn explain_hit(
         &self,
-        searcher: &tantivy::Searcher,
+        statistics: &EntityStatistics<'_>,
         address: DocAddress,
         doc: &TantivyDocument,
         clauses: &[Clause],
         weights: &mut [Option<Box<dyn tantivy::query::Weight>>],
         words: &[String],
     ) -> Result<String, StoreError> {
-        let segment = searcher.segment_reader(address.segment_ord);
+        let segment = statistics.searcher.segment_reader(address.segment_ord);
         for (clause, weight) in clauses.iter().zip(weights.iter_mut()) {
             if weight.is_none() {
                 *weight = Some(
                     clause
                         .query
-                        .weight(EnableScoring::enabled_from_searcher(searcher))
+                        .weight(EnableScoring::enabled_from_statistics_provider(
+                            statistics,
+                            statistics.searcher,
+                        ))
                         .map_err(index_error)?,
                 );
             }
@@ -803,6 +880,35 @@ impl SearchIndex {
         };
         excerpt(value, at, 120)
     }
+}
+
+/// BM25's statistics over the entities' documents only. The facts' documents hold no text, and
+/// counted among the documents they would move every score, and the ranking, with the number of
+/// facts. As in tantivy's own count, documents deleted but not yet merged away are counted.
+struct EntityStatistics<'a> {
+    searcher: &'a tantivy::Searcher,
+    facts: u64,
+}
+
+impl tantivy::query::Bm25StatisticsProvider for EntityStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        tantivy::query::Bm25StatisticsProvider::total_num_tokens(self.searcher, field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        let all = tantivy::query::Bm25StatisticsProvider::total_num_docs(self.searcher)?;
+        Ok(all.saturating_sub(self.facts).max(1))
+    }
+
+    fn doc_freq(&self, term: &IndexTerm) -> tantivy::Result<u64> {
+        self.searcher.doc_freq(term)
+    }
+}
+
+/// The facts' documents of a commit.
+fn count_fact_docs(searcher: &tantivy::Searcher) -> Result<u64, StoreError> {
+    let query = tantivy::query::ExistsQuery::new("fact".to_owned(), false);
+    Ok(searcher.search(&query, &Count).map_err(index_error)? as u64)
 }
 
 const MARKER: &str = "WRITING";
@@ -1141,6 +1247,24 @@ fn count_entities(store: &dyn Backend) -> Result<u64, StoreError> {
         format!(
             "{PREFIXES} SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ ?e rdfs:label ?l \
              FILTER(isIRI(?e) && STRSTARTS(STR(?e), \"{namespace}\")) }}"
+        ),
+        |row| {
+            n = text_of(row.get("n"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        },
+    )?;
+    Ok(n)
+}
+
+/// Number of fact nodes in the store: the facts' documents the index should hold.
+fn count_facts(store: &dyn Backend) -> Result<u64, StoreError> {
+    let mut n = 0;
+    select(
+        store,
+        format!(
+            "{PREFIXES} SELECT (COUNT(*) AS ?n) WHERE {{ {} }}",
+            crate::views::facts::asserted_facts_pattern("")
         ),
         |row| {
             n = text_of(row.get("n"))

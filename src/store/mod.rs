@@ -335,6 +335,20 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         Err(StoreError::Storage("this store has no search index".into()))
     }
 
+    /// The newest `limit` fact nodes naming `entity` (as `views::facts::newest_facts_naming`
+    /// defines them and orders them: by the date each is placed at, newest first, then by IRI)
+    /// and how many there are in all, if the backend keeps an index of facts that every write
+    /// follows: the [`crate::search::Indexed`] decorator does, over a store only dealgraph
+    /// writes. `None`: the caller asks the store.
+    fn newest_facts_naming(
+        &self,
+        entity: &NamedNode,
+        limit: usize,
+    ) -> Result<Option<(Vec<String>, usize)>, StoreError> {
+        let _ = (entity, limit);
+        Ok(None)
+    }
+
     /// Rebuilds the search index from what the store holds now, and returns how many entities
     /// it indexed: the way to catch up with writes that reached the store without dealgraph
     /// (another replica's, or an engine's own tools). Only [`crate::search::Indexed`] has one.

@@ -4,10 +4,10 @@
 use super::facts::{
     Attribute, Fact, Roles, facts_naming, newest_facts_naming, placed_at, read_facts,
 };
-use super::{DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, ViewError, iri_of, is_derived};
+use super::{DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, ViewError, iri_of, is_derived, text_of};
 use oxigraph::model::{NamedNode, Quad, Term};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Most facts an entity card carries unless asked for more.
 pub const DEFAULT_FACTS: usize = 200;
@@ -22,6 +22,20 @@ pub struct EntityRequest {
     pub as_of: Option<String>,
     /// Most facts to return, newest first.
     pub limit: usize,
+}
+
+/// Most entities a card lists for one kind of relation: a hub invests in a thousand
+/// companies, which no card lists (the network view and SPARQL do); `relation_counts` counts
+/// them all.
+pub const MAX_LISTED_PER_RELATION: usize = 100;
+
+/// How many entities one kind of relation joins the entity to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RelationCount {
+    pub property: Ref,
+    pub count: usize,
+    /// Whether `relations` lists them: only kinds of at most 100 entities are listed.
+    pub listed: bool,
 }
 
 /// A relation to another entity, derived from the facts (`dg:investedIn`, `dg:hasCustomer`...).
@@ -44,8 +58,13 @@ pub struct EntityView {
     /// The entity's own triples other than names and types: headquarters, country, figures of
     /// a data centre or model, links to Wikidata.
     pub attributes: Vec<Attribute>,
-    /// Company-to-company relations computed from the facts (each fact is in `facts`).
+    /// Company-to-company relations computed from the facts, of every kind with at most
+    /// [`MAX_LISTED_PER_RELATION`] entities.
     pub relations: Vec<Link>,
+    /// Every kind of relation and how many entities it joins the entity to.
+    pub relation_counts: Vec<RelationCount>,
+    /// How many distinct entities the relations join it to, listed or not.
+    pub connected: usize,
     /// The latest figure of each kind (valuation, revenue, headcount...) at `as_of` or now.
     pub figures: Vec<Fact>,
     /// Every fact naming the entity, newest first, up to `limit`.
@@ -75,7 +94,7 @@ pub fn entity(reader: &Reader<'_>, request: &EntityRequest) -> Result<EntityView
     reader.require(iri)?;
     let mut view = own_triples(reader, iri)?;
     view.as_of = request.as_of.clone();
-    view.relations = relations(reader, iri)?;
+    (view.relations, view.relation_counts, view.connected) = relations(reader, iri)?;
     let roles = Roles::read(reader)?;
     // A year or month means its last day: `as_of=2024` is what was known by the end of 2024.
     let as_of = request.as_of.as_deref().map(super::period_end);
@@ -115,8 +134,8 @@ pub fn entity(reader: &Reader<'_>, request: &EntityRequest) -> Result<EntityView
 
 /// Names, types and attributes from the entity's own triples in the source graphs.
 fn own_triples(reader: &Reader<'_>, iri: &NamedNode) -> Result<EntityView, ViewError> {
-    let quads = reader.about(iri.as_str())?;
-    let own: Vec<&Quad> = quads.iter().filter(|q| !is_derived(q)).collect();
+    let quads = reader.asserted_about(iri)?;
+    let own: Vec<&Quad> = quads.iter().collect();
     reader.load_names(own.iter().flat_map(|q| {
         let object = match &q.object {
             Term::NamedNode(n) => Some(n.as_str()),
@@ -133,6 +152,8 @@ fn own_triples(reader: &Reader<'_>, iri: &NamedNode) -> Result<EntityView, ViewE
         description: None,
         attributes: Vec::new(),
         relations: Vec::new(),
+        relation_counts: Vec::new(),
+        connected: 0,
         figures: Vec::new(),
         facts: Vec::new(),
         facts_total: 0,
@@ -187,10 +208,14 @@ fn own_triples(reader: &Reader<'_>, iri: &NamedNode) -> Result<EntityView, ViewE
 }
 
 /// The company relations the inference layer derived, outgoing (their inverses are derived
-/// too, so "has investor" appears on the investee): the entity's derived triples whose
-/// property has a derivation rule or is the inverse of one that has.
-fn relations(reader: &Reader<'_>, iri: &NamedNode) -> Result<Vec<Link>, ViewError> {
-    let properties: std::collections::HashSet<String> = reader
+/// too, so "has investor" appears on the investee): the entity's triples whose property has a
+/// derivation rule or is the inverse of one that has. Counted by the query engine on its
+/// encoded terms, and read and named only for the kinds a card lists: a hub has thousands.
+fn relations(
+    reader: &Reader<'_>,
+    iri: &NamedNode,
+) -> Result<(Vec<Link>, Vec<RelationCount>, usize), ViewError> {
+    let properties: BTreeSet<String> = reader
         .select(
             "SELECT DISTINCT ?p WHERE {
                { ?p dg:derivationRule ?rule } UNION { ?q dg:derivationRule ?rule . ?q owl:inverseOf ?p }
@@ -200,27 +225,89 @@ fn relations(reader: &Reader<'_>, iri: &NamedNode) -> Result<Vec<Link>, ViewErro
         .iter()
         .filter_map(|row| iri_of(row.get("p")).map(str::to_owned))
         .collect();
-    let quads = reader.about(iri.as_str())?;
-    let mut pairs: Vec<(&str, &str)> = quads
+    if properties.is_empty() {
+        return Ok((Vec::new(), Vec::new(), 0));
+    }
+    // sameTerm compares the engine's encoded terms; `isIRI` or `!=` there cost a hub's card
+    // ten milliseconds. The relations' properties are object properties: only IRIs are read.
+    let related = |properties: &[&str]| {
+        format!(
+            "{} {iri} ?p ?o FILTER(!sameTerm(?o, {iri}))",
+            super::values("p", properties.iter().copied())
+        )
+    };
+    let all: Vec<&str> = properties.iter().map(String::as_str).collect();
+    let mut counts: Vec<(String, usize)> = reader
+        .select(&format!(
+            "SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {} }} GROUP BY ?p",
+            related(&all)
+        ))?
         .iter()
-        .filter(|q| properties.contains(q.predicate.as_str()))
-        .filter_map(|q| match &q.object {
-            Term::NamedNode(n) if n != iri => Some((q.predicate.as_str(), n.as_str())),
-            _ => None,
+        .filter_map(|row| {
+            let p = iri_of(row.get("p"))?.to_owned();
+            let n = text_of(row.get("n"))?.parse().ok()?;
+            Some((p, n))
         })
         .collect();
+    counts.sort();
+    let listed: Vec<&str> = counts
+        .iter()
+        .filter(|(_, n)| *n <= MAX_LISTED_PER_RELATION)
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let mut pairs: Vec<(String, String)> = if listed.is_empty() {
+        Vec::new()
+    } else {
+        reader
+            .select(&format!(
+                "SELECT DISTINCT ?p ?o WHERE {{ {} }}",
+                related(&listed)
+            ))?
+            .iter()
+            .filter_map(|row| {
+                Some((
+                    iri_of(row.get("p"))?.to_owned(),
+                    iri_of(row.get("o"))?.to_owned(),
+                ))
+            })
+            .collect()
+    };
     pairs.sort_unstable();
-    pairs.dedup();
-    reader.load_names(pairs.iter().flat_map(|(p, o)| [*p, *o]))?;
-    pairs
-        .into_iter()
+    // With every kind listed, the distinct entities are those listed; otherwise counted.
+    let connected = if listed.len() == counts.len() {
+        pairs.iter().map(|(_, o)| o).collect::<BTreeSet<_>>().len()
+    } else {
+        reader.count(&format!(
+            "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {} }}",
+            related(&all)
+        ))?
+    };
+    reader.load_names(
+        pairs
+            .iter()
+            .flat_map(|(p, o)| [p.as_str(), o.as_str()])
+            .chain(counts.iter().map(|(p, _)| p.as_str())),
+    )?;
+    let links = pairs
+        .iter()
         .map(|(p, o)| {
             Ok(Link {
                 property: Ref::new(p, reader.label(p)?.as_deref()),
                 entity: Ref::new(o, reader.label(o)?.as_deref()),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, ViewError>>()?;
+    let counts = counts
+        .iter()
+        .map(|(p, n)| {
+            Ok(RelationCount {
+                property: Ref::new(p, reader.label(p)?.as_deref()),
+                count: *n,
+                listed: *n <= MAX_LISTED_PER_RELATION,
+            })
+        })
+        .collect::<Result<Vec<_>, ViewError>>()?;
+    Ok((links, counts, connected))
 }
 
 /// The facts, of those given, known by `as_of`: reported (or, without a report date, placed
@@ -264,16 +351,21 @@ fn figures(
         .iter()
         .filter_map(|row| iri_of(row.get("c")).map(str::to_owned))
         .collect();
-    let about = [format!("{DG}subject"), format!("{DG}dataCenter")];
-    let mut candidates: Vec<String> = reader
-        .naming(iri)?
-        .into_iter()
-        .filter(|q| !is_derived(q) && about.iter().any(|p| p == q.predicate.as_str()))
-        .filter_map(|q| match q.subject {
-            oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
-            _ => None,
-        })
-        .collect();
+    // Read by predicate: a hub is named by thousands of facts, not all of them figures.
+    let mut candidates: Vec<String> = Vec::new();
+    for about in ["subject", "dataCenter"] {
+        let predicate = NamedNode::new_unchecked(format!("{DG}{about}"));
+        candidates.extend(
+            reader
+                .naming_with(iri, &predicate)?
+                .into_iter()
+                .filter(|q| !is_derived(q))
+                .filter_map(|q| match q.subject {
+                    oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
+                    _ => None,
+                }),
+        );
+    }
     candidates.sort();
     candidates.dedup();
     reader.load(candidates.iter().map(String::as_str))?;
@@ -333,6 +425,7 @@ fn figures(
         }
     }
     let mut chosen: Vec<String> = latest.into_values().flat_map(|(_, facts)| facts).collect();
+
     chosen.sort();
     chosen.dedup();
     let mut facts = read_facts(reader, roles, &chosen)?;

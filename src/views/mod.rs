@@ -309,6 +309,33 @@ impl<'a> Reader<'a> {
         Ok(self.about.borrow().get(node).cloned().unwrap_or_default())
     }
 
+    /// The quads about a node in the graphs sources assert (the derived graph left out),
+    /// without decoding the derived ones: a hub has thousands of derived relations.
+    pub(crate) fn asserted_about(&self, node: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        let rows = self.select(&format!(
+            "SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} FILTER(?g != {}) }}",
+            derived()
+        ))?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                let p = NamedNode::new_unchecked(iri_of(row.get("p"))?);
+                let g = NamedNode::new_unchecked(iri_of(row.get("g"))?);
+                Some(Quad::new(node.clone(), p, row.get("o")?.clone(), g))
+            })
+            .collect())
+    }
+
+    /// The quads whose object is the node with this predicate, in every graph.
+    pub(crate) fn naming_with(
+        &self,
+        node: &NamedNode,
+        predicate: &NamedNode,
+    ) -> Result<Vec<Quad>, StoreError> {
+        self.check()?;
+        self.store.quads_naming(node, Some(predicate), usize::MAX)
+    }
+
     /// The quads whose object is the node, in every graph.
     pub(crate) fn naming(&self, node: &NamedNode) -> Result<Vec<Quad>, StoreError> {
         self.naming_at_most(node, usize::MAX)
@@ -322,6 +349,17 @@ impl<'a> Reader<'a> {
     ) -> Result<Vec<Quad>, StoreError> {
         self.check()?;
         self.store.quads_naming(node, None, limit)
+    }
+
+    /// The newest `limit` facts naming the node and how many there are, from the backend's
+    /// facts index when it keeps one in step with every write (`None` otherwise).
+    pub(crate) fn indexed_facts_naming(
+        &self,
+        node: &NamedNode,
+        limit: usize,
+    ) -> Result<Option<(Vec<String>, usize)>, StoreError> {
+        self.check()?;
+        self.store.newest_facts_naming(node, limit)
     }
 
     /// The node's best label: the shortest of its `rdfs:label`s, else its `skos:prefLabel`.
@@ -354,14 +392,16 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Whether any triple names the IRI as subject or object.
+    /// Whether any triple names the IRI as subject or object. Its names first, which a view
+    /// reads anyway: a hub's every quad (thousands, each term a lookup on disk) is not read
+    /// just to find it exists.
     pub(crate) fn exists(&self, iri: &NamedNode) -> Result<bool, StoreError> {
-        if !self.about(iri.as_str())?.is_empty() {
+        if !self.names(iri.as_str())?.is_empty() {
             return Ok(true);
         }
         self.check()?;
         match self.store.query(&QueryRequest {
-            query: format!("ASK {{ ?s ?p {iri} }}"),
+            query: format!("ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }}"),
             dataset: Dataset::default(),
             cancel: self.cancel.clone(),
         })? {

@@ -284,6 +284,7 @@ const journeys = [
       await page.goto(`${BASE}/entity/openai`, { timeout: STEP });
       await waitForText(page.locator("h1"), /^OpenAI$/, "the heading of the deep link");
       expect((await page.title()).startsWith("OpenAI"), `the title should name OpenAI: ${await page.title()}`);
+      await waitForText(page.locator("#summary .counts"), /^[\d,]+ facts from \d+ sources; [1-9][\d,]* connected entities\.$/, "OpenAI's counts");
       await page.locator("#summary a[href='/entity/microsoft']").first().click({ timeout: STEP });
       await waitForUrl(page, /\/entity\/microsoft$/, "the link to Microsoft");
       await waitForText(page.locator("h1"), /^Microsoft$/, "Microsoft's heading");

@@ -83,6 +83,13 @@ export interface Link {
   entity: Ref;
 }
 
+/** How many entities one kind of relation joins an entity to; `listed`: in `relations`. */
+export interface RelationCount {
+  property: Ref;
+  count: number;
+  listed: boolean;
+}
+
 export interface EntityView {
   iri: string;
   id?: string | null;
@@ -92,6 +99,8 @@ export interface EntityView {
   description: string | null;
   attributes: Attribute[];
   relations: Link[];
+  relation_counts: RelationCount[];
+  connected: number;
   figures: Fact[];
   facts: Fact[];
   facts_total: number;

@@ -21,7 +21,7 @@ import {
   refId,
 } from "../format";
 import { navigate, setTitle, type RouteContext } from "../router";
-import type { ConflictsView, EntityView, Fact, Link, TimelineView } from "../types";
+import type { ConflictsView, EntityView, Fact, TimelineView } from "../types";
 
 export async function entityView(ctx: RouteContext): Promise<void> {
   const id = ctx.params.id;
@@ -213,10 +213,19 @@ LIMIT 500
 }
 
 function summary(entity: EntityView): HTMLElement {
-  const groups = new Map<string, Link[]>();
+  const groups = new Map<string, Child[]>();
   for (const link of entity.relations) {
     const key = link.property.label;
-    groups.set(key, [...(groups.get(key) ?? []), link]);
+    const links = groups.get(key) ?? [];
+    groups.set(key, [...links, links.length ? ", " : "", entityLink(link.entity)]);
+  }
+  // A hub's thousands are counted, not listed: the network view draws them.
+  for (const kind of entity.relation_counts.filter((k) => !k.listed)) {
+    groups.set(kind.property.label, [
+      `${formatNumber(kind.count)} entities (`,
+      h("a", { href: `/network?focus=${encodeURIComponent(entity.id ?? entity.iri)}` }, "see the network"),
+      ")",
+    ]);
   }
   return section(
     "summary",
@@ -225,7 +234,7 @@ function summary(entity: EntityView): HTMLElement {
       "p",
       { class: "counts" },
       `${formatNumber(entity.facts_total)} facts from ${entity.sources.length} sources; `,
-      `${formatNumber(groups.size ? new Set(entity.relations.map((r) => r.entity.iri)).size : 0)} connected entities.`,
+      `${formatNumber(entity.connected)} connected entities.`,
     ),
     entity.attributes.length
       ? h(
@@ -245,14 +254,7 @@ function summary(entity: EntityView): HTMLElement {
           h(
             "dl",
             { class: "attributes" },
-            [...groups].map(([property, links]) => [
-              h("dt", null, property),
-              h(
-                "dd",
-                null,
-                links.map((l, i) => [i ? ", " : "", entityLink(l.entity)]),
-              ),
-            ]),
+            [...groups].map(([property, links]) => [h("dt", null, property), h("dd", null, links)]),
           ),
         )
       : null,
