@@ -5,7 +5,9 @@
 //! `schema:description`), the `dg:quote`s of the fact nodes that mention it, its types (derived
 //! ones included) and a connectivity figure used in ranking. A fact node (a subject with
 //! `dg:quote`) is a document too, but its labels go to a field of their own with a lower weight,
-//! so that for a name the entity ranks above the facts about it.
+//! so that for a name the entity ranks above the facts about it. Every fact node also has a
+//! document of its own, without text (`facts`): the IRIs it names and its date, from which an
+//! entity card takes its newest facts.
 //!
 //! [`Indexed`] is a decorator over any [`crate::store::Backend`]: each write goes to the store
 //! and then, before the call returns, the documents of every entity the write touched are read

@@ -410,11 +410,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         } else {
             format!(" LIMIT {limit}")
         };
-        let p = predicate.map_or_else(|| "?p".to_owned(), |p| format!("{p} . BIND({p} AS ?p)"));
+        let (p, bind_p) = match predicate {
+            Some(p) => (p.to_string(), format!(" BIND({p} AS ?p)")),
+            None => ("?p".to_owned(), String::new()),
+        };
         select_quads(
             self,
             &format!(
-                "SELECT ?s ?p ?o ?g WHERE {{ BIND({object} AS ?o) GRAPH ?g {{ ?s {p} {object} }} }}{limit}"
+                "SELECT ?s ?p ?o ?g WHERE {{ BIND({object} AS ?o){bind_p} GRAPH ?g {{ ?s {p} {object} }} }}{limit}"
             ),
         )
     }
