@@ -46,6 +46,32 @@ fn fact<'a>(facts: &'a Value, iri_end: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no fact {iri_end}"))
 }
 
+/// Sends a SPARQL Update with the write token and the prefixes the tests use, which must
+/// succeed.
+fn update(server: &TestServer, text: &str) {
+    let response = client()
+        .post(server.url("/update"))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "application/sparql-update")
+        .body(format!(
+            "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+             PREFIX dgr: <https://w3id.org/dealgraph/id/>
+             PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
+             PREFIX prov: <http://www.w3.org/ns/prov#>
+             PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+             PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+             {text}"
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        204,
+        "{text}: {}",
+        response.text().unwrap()
+    );
+}
+
 #[test]
 fn snapshots_of_every_view_on_the_seeded_graph() {
     let server = seeded();
@@ -602,24 +628,7 @@ INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/test> {
 #[test]
 fn the_cards_newest_facts_follow_every_kind_of_write() {
     let server = TestServer::start();
-    let update = |text: &str| {
-        let response = client()
-            .post(server.url("/update"))
-            .bearer_auth(TOKEN)
-            .header("Content-Type", "application/sparql-update")
-            .body(format!(
-                "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
-                 PREFIX dgr: <https://w3id.org/dealgraph/id/>
-                 PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
-                 PREFIX prov: <http://www.w3.org/ns/prov#>
-                 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-                 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-                 {text}"
-            ))
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), 204, "{text}");
-    };
+    let update = |text: &str| update(&server, text);
     let newest = |limit: usize| -> (Vec<String>, u64) {
         let card = get(&server, &format!("/api/entity/coreweave?limit={limit}"));
         assert_card_agrees_with_reading_every_fact(&server, "coreweave", limit);
@@ -723,21 +732,12 @@ fn a_hubs_relations_are_counted_and_only_the_smaller_kinds_listed() {
            dg:partner dgr:hub-test-fund, dgr:ibm ; dg:certainty dgc:stated ;
            dg:quote \"They partner\" ; prov:wasDerivedFrom dgr:hub-test-source .",
     );
-    let response = client()
-        .post(server.url("/update"))
-        .bearer_auth(TOKEN)
-        .header("Content-Type", "application/sparql-update")
-        .body(format!(
-            "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
-             PREFIX dgr: <https://w3id.org/dealgraph/id/>
-             PREFIX dgc: <https://w3id.org/dealgraph/certainty/>
-             PREFIX prov: <http://www.w3.org/ns/prov#>
-             PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-             INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/hub-test> {{ {data} }} }}"
-        ))
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 204, "{}", response.text().unwrap());
+    update(
+        &server,
+        &format!(
+            "INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/hub-test> {{ {data} }} }}"
+        ),
+    );
     let card = get(&server, "/api/entity/hub-test-fund");
     let kinds: Vec<(String, u64, bool)> = card["relation_counts"]
         .as_array()

@@ -1243,37 +1243,34 @@ fn read_entities(
 /// Number of labelled IRIs of the entity namespace in the store: what the index should hold.
 fn count_entities(store: &dyn Backend) -> Result<u64, StoreError> {
     let namespace = entity_namespace();
-    let mut n = 0;
-    select(
+    count(
         store,
         format!(
             "{PREFIXES} SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ ?e rdfs:label ?l \
              FILTER(isIRI(?e) && STRSTARTS(STR(?e), \"{namespace}\")) }}"
         ),
-        |row| {
-            n = text_of(row.get("n"))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0)
-        },
-    )?;
-    Ok(n)
+    )
 }
 
 /// Number of fact nodes in the store: the facts' documents the index should hold.
 fn count_facts(store: &dyn Backend) -> Result<u64, StoreError> {
-    let mut n = 0;
-    select(
+    count(
         store,
         format!(
             "{PREFIXES} SELECT (COUNT(*) AS ?n) WHERE {{ {} }}",
             crate::views::facts::asserted_facts_pattern("")
         ),
-        |row| {
-            n = text_of(row.get("n"))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0)
-        },
-    )?;
+    )
+}
+
+/// The `?n` of a SELECT's one row.
+fn count(store: &dyn Backend, query: String) -> Result<u64, StoreError> {
+    let mut n = 0;
+    select(store, query, |row| {
+        n = text_of(row.get("n"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    })?;
     Ok(n)
 }
 
