@@ -505,6 +505,31 @@ fn search_is_a_sparql_service() {
     assert!(message.contains("search:matches"), "{message}");
 }
 
+/// Writes to the store beneath the search index (`raw_store`), as something bypassing
+/// dealgraph would.
+fn write_behind_the_index(server: &TestServer, update: String) {
+    server
+        .raw_store
+        .write(WriteOp::Update {
+            update,
+            using: Default::default(),
+            cancel: CancellationToken::new(),
+        })
+        .unwrap();
+}
+
+/// Stops `server` and starts another over the same store, not seeded again, with its search
+/// index at `location`.
+fn restarted_over(server: TestServer, location: &SearchLocation) -> TestServer {
+    let store = server.reusable();
+    drop(server);
+    TestServer::with(|s| {
+        s.search = location.clone();
+        s.reuse_store = Some(store);
+        s.seed = false;
+    })
+}
+
 /// A crash between the store's commit and the index's leaves the marker: the next start
 /// rebuilds the index, and finds what the store got.
 #[test]
@@ -521,30 +546,20 @@ fn an_index_left_behind_by_a_crash_is_rebuilt_at_start_up() {
     // What a crash would leave: the store changed (a label, so the entity count is the same)
     // and the index did not, with the marker written before the store's commit still there.
     std::fs::write(dir.path().join("db.search/WRITING"), "").unwrap();
-    first
-        .raw_store
-        .write(WriteOp::Update {
-            update: format!(
-                "{PREFIXES} DELETE {{ GRAPH ?g {{ dgr:coreweave rdfs:label ?l }} }}
-                 INSERT {{ GRAPH ?g {{ dgr:coreweave rdfs:label \"Quetzalcompute\" }} }}
-                 WHERE {{ GRAPH ?g {{ dgr:coreweave rdfs:label ?l }} }}"
-            ),
-            using: Default::default(),
-            cancel: CancellationToken::new(),
-        })
-        .unwrap();
+    write_behind_the_index(
+        &first,
+        format!(
+            "{PREFIXES} DELETE {{ GRAPH ?g {{ dgr:coreweave rdfs:label ?l }} }}
+             INSERT {{ GRAPH ?g {{ dgr:coreweave rdfs:label \"Quetzalcompute\" }} }}
+             WHERE {{ GRAPH ?g {{ dgr:coreweave rdfs:label ?l }} }}"
+        ),
+    );
     assert!(
         hit_ids(&search(&first, &[("q", "quetzalcompute")])).is_empty(),
         "bypassed"
     );
-    let store = first.reusable();
-    drop(first);
 
-    let restarted = TestServer::with(|s| {
-        s.search = location.clone();
-        s.reuse_store = Some(store);
-        s.seed = false;
-    });
+    let restarted = restarted_over(first, &location);
     assert_eq!(
         hit_ids(&search(&restarted, &[("q", "quetzalcompute")]))[0],
         "coreweave"
@@ -560,55 +575,35 @@ fn an_index_that_disagrees_with_the_store_or_this_version_is_rebuilt_at_start_up
     let dir = tempfile::tempdir().unwrap();
     let location = SearchLocation::Dir(dir.path().join("db.search"));
     let first = TestServer::with(|s| s.search = location.clone());
-    first
-        .raw_store
-        .write(WriteOp::Update {
-            update: format!(
-                "{PREFIXES} INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
-                   dgr:tapir-tensor a dg:AILab ; rdfs:label \"Tapir Tensor\" }} }}"
-            ),
-            using: Default::default(),
-            cancel: CancellationToken::new(),
-        })
-        .unwrap();
+    write_behind_the_index(
+        &first,
+        format!(
+            "{PREFIXES} INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
+               dgr:tapir-tensor a dg:AILab ; rdfs:label \"Tapir Tensor\" }} }}"
+        ),
+    );
     assert!(
         hit_ids(&search(&first, &[("q", "tapir")])).is_empty(),
         "bypassed"
     );
-    let store = first.reusable();
-    drop(first);
-    let second = TestServer::with(|s| {
-        s.search = location.clone();
-        s.reuse_store = Some(store);
-        s.seed = false;
-    });
+    let second = restarted_over(first, &location);
     assert_eq!(
         hit_ids(&search(&second, &[("q", "tapir")]))[0],
         "tapir-tensor"
     );
 
     // A label changed behind the index's back, and an index written by another version.
-    second
-        .raw_store
-        .write(WriteOp::Update {
-            update: format!(
-                "{PREFIXES} DELETE DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
-                   dgr:tapir-tensor rdfs:label \"Tapir Tensor\" }} }} ;
-                 INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
-                   dgr:tapir-tensor rdfs:label \"Okapi Optics\" }} }}"
-            ),
-            using: Default::default(),
-            cancel: CancellationToken::new(),
-        })
-        .unwrap();
+    write_behind_the_index(
+        &second,
+        format!(
+            "{PREFIXES} DELETE DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
+               dgr:tapir-tensor rdfs:label \"Tapir Tensor\" }} }} ;
+             INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
+               dgr:tapir-tensor rdfs:label \"Okapi Optics\" }} }}"
+        ),
+    );
     std::fs::write(dir.path().join("db.search/VERSION"), "dealgraph-search 0\n").unwrap();
-    let store = second.reusable();
-    drop(second);
-    let third = TestServer::with(|s| {
-        s.search = location.clone();
-        s.reuse_store = Some(store);
-        s.seed = false;
-    });
+    let third = restarted_over(second, &location);
     assert_eq!(
         hit_ids(&search(&third, &[("q", "okapi")]))[0],
         "tapir-tensor"
@@ -633,32 +628,22 @@ fn an_index_missing_a_fact_of_the_store_is_rebuilt_at_start_up() {
         response.json().unwrap()
     };
     let before = card(&first)["facts_total"].as_u64().unwrap();
-    first
-        .raw_store
-        .write(WriteOp::Update {
-            update: format!(
-                "{PREFIXES} PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-                 INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
-                   dgr:bypassing-deal a dg:Investment ; dg:investor dgr:ibm ;
-                     dg:investee dgr:coreweave ; dg:date \"2033-01-01\"^^xsd:date ;
-                     dg:certainty dgc:reported ; dg:quote \"IBM invests in CoreWeave\" ;
-                     prov:wasDerivedFrom dgr:article-openai-oracle-expand }} }}"
-            ),
-            using: Default::default(),
-            cancel: CancellationToken::new(),
-        })
-        .unwrap();
+    write_behind_the_index(
+        &first,
+        format!(
+            "{PREFIXES} PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+             INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
+               dgr:bypassing-deal a dg:Investment ; dg:investor dgr:ibm ;
+                 dg:investee dgr:coreweave ; dg:date \"2033-01-01\"^^xsd:date ;
+                 dg:certainty dgc:reported ; dg:quote \"IBM invests in CoreWeave\" ;
+                 prov:wasDerivedFrom dgr:article-openai-oracle-expand }} }}"
+        ),
+    );
     if !common::over_engine(&first) {
         // Over the embedded store the card's facts come from the index, which was bypassed.
         assert_eq!(card(&first)["facts_total"].as_u64().unwrap(), before);
     }
-    let store = first.reusable();
-    drop(first);
-    let restarted = TestServer::with(|s| {
-        s.search = location.clone();
-        s.reuse_store = Some(store);
-        s.seed = false;
-    });
+    let restarted = restarted_over(first, &location);
     let after = card(&restarted);
     assert_eq!(after["facts_total"].as_u64().unwrap(), before + 1);
     assert_eq!(

@@ -313,7 +313,7 @@ impl<'a> Reader<'a> {
     /// without decoding the derived ones: a hub has thousands of derived relations.
     pub(crate) fn asserted_about(&self, node: &NamedNode) -> Result<Vec<Quad>, StoreError> {
         let rows = self.select(&format!(
-            "SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} FILTER(?g != {}) }}",
+            "SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} FILTER(!sameTerm(?g, {})) }}",
             derived()
         ))?;
         Ok(rows
