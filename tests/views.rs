@@ -422,6 +422,120 @@ fn assert_card_agrees_with_reading_every_fact(server: &TestServer, entity: &str,
     assert_eq!(fast["truncated"], full["truncated"], "{entity}");
 }
 
+/// The card's figures as a reader finds them with SPARQL: of the facts a source says observe
+/// the entity (by `dg:subject` or `dg:dataCenter`), those of a class under `dg:Observation`
+/// (or a data centre's snapshot), dated (as-of date, else date, else start), known by `as_of`
+/// (report date, else that date); per kind (class, kind of figure, what it counts, period,
+/// what it applies to) those at the latest date. A property with several values counts by
+/// the least, as does a fact of several figure classes.
+fn figures_by_sparql(server: &TestServer, entity: &str, as_of: Option<&str>) -> Vec<String> {
+    const DG: &str = "https://w3id.org/dealgraph/ontology#";
+    let classes: std::collections::BTreeSet<String> = common::column(
+        &common::select(
+            server,
+            "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+             PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+             SELECT DISTINCT ?c WHERE {
+               { ?c rdfs:subClassOf* dg:Observation } UNION { BIND(dg:DataCenterSnapshot AS ?c) }
+             }",
+        ),
+        "c",
+    )
+    .into_iter()
+    .collect();
+    let rows = common::select(
+        server,
+        &format!(
+            "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+             SELECT ?f ?p ?v WHERE {{
+               GRAPH ?g1 {{ ?f dg:subject|dg:dataCenter <https://w3id.org/dealgraph/id/{entity}> }}
+               GRAPH ?g2 {{ ?f dg:certainty ?c }}
+               GRAPH ?g {{ ?f ?p ?v }}
+               FILTER(?g1 != <{DERIVED}> && ?g2 != <{DERIVED}> && ?g != <{DERIVED}>)
+             }}"
+        ),
+    );
+    let mut facts: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for row in rows["results"]["bindings"].as_array().unwrap() {
+        let text = |var: &str| row[var]["value"].as_str().unwrap().to_owned();
+        facts
+            .entry(text("f"))
+            .or_default()
+            .push((text("p"), text("v")));
+    }
+    let mut latest: std::collections::BTreeMap<Vec<String>, (String, Vec<String>)> =
+        Default::default();
+    for (fact, values) in facts {
+        let least = |p: &str| {
+            values
+                .iter()
+                .filter(|(q, _)| q == p)
+                .map(|(_, v)| v.clone())
+                .min()
+        };
+        let dg = |name: &str| least(&format!("{DG}{name}"));
+        let Some(class) = values
+            .iter()
+            .filter(|(p, v)| p == RDF_TYPE && classes.contains(v))
+            .map(|(_, v)| v.clone())
+            .min()
+        else {
+            continue;
+        };
+        let Some(when) = dg("asOf")
+            .or_else(|| dg("date"))
+            .or_else(|| dg("startDate"))
+        else {
+            continue;
+        };
+        let known = dg("reportDate").unwrap_or_else(|| when.clone());
+        if as_of.is_some_and(|d| known.as_str() > d) {
+            continue;
+        }
+        let mut kind = vec![class];
+        kind.extend(
+            ["figureKind", "countOf", "period", "appliesTo"].map(|n| dg(n).unwrap_or_default()),
+        );
+        let entry = latest
+            .entry(kind)
+            .or_insert_with(|| (when.clone(), Vec::new()));
+        if when > entry.0 {
+            *entry = (when, vec![fact]);
+        } else if when == entry.0 {
+            entry.1.push(fact);
+        }
+    }
+    let mut chosen: Vec<String> = latest.into_values().flat_map(|(_, f)| f).collect();
+    chosen.sort();
+    chosen
+}
+
+const DERIVED: &str = "https://w3id.org/dealgraph/graph/derived";
+const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+
+/// The card's figures (from the facts index over the embedded store, read from the store over
+/// a remote one) against [`figures_by_sparql`], now and at a date.
+fn assert_figures_agree_with_sparql(server: &TestServer, entity: &str) {
+    for as_of in [None, Some("2024-06-30")] {
+        let path = match as_of {
+            Some(date) => format!("/api/entity/{entity}?as_of={date}"),
+            None => format!("/api/entity/{entity}"),
+        };
+        let mut shown: Vec<String> = get(server, &path)["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["iri"].as_str().unwrap().to_owned())
+            .collect();
+        shown.sort();
+        assert_eq!(
+            shown,
+            figures_by_sparql(server, entity, as_of),
+            "{entity} as of {as_of:?}"
+        );
+    }
+}
+
 #[test]
 fn the_card_picks_its_newest_facts_as_reading_every_fact_does() {
     let server = seeded();
@@ -450,6 +564,30 @@ fn the_card_picks_its_newest_facts_as_reading_every_fact_does() {
             assert_card_agrees_with_reading_every_fact(server, entity, limit);
         }
     }
+}
+
+/// Every entity with figures, the data centres' snapshots among them.
+#[test]
+fn the_cards_figures_are_the_latest_of_each_kind_as_sparql_finds_them() {
+    let server = seeded();
+    let observed = common::column(
+        &common::select(
+            server,
+            "SELECT DISTINCT ?e WHERE {
+               ?f <https://w3id.org/dealgraph/ontology#subject>|<https://w3id.org/dealgraph/ontology#dataCenter> ?e
+               FILTER(STRSTARTS(STR(?e), \"https://w3id.org/dealgraph/id/\"))
+             } ORDER BY ?e",
+        ),
+        "e",
+    );
+    assert!(observed.len() >= 20, "{}", observed.len());
+    let mut with_figures = 0;
+    for iri in &observed {
+        let entity = iri.trim_start_matches("https://w3id.org/dealgraph/id/");
+        assert_figures_agree_with_sparql(server, entity);
+        with_figures += usize::from(!figures_by_sparql(server, entity, None).is_empty());
+    }
+    assert!(with_figures > 10, "{with_figures} of {}", observed.len());
 }
 
 #[test]
@@ -705,6 +843,91 @@ fn the_cards_newest_facts_follow_every_kind_of_write() {
         !iris.iter().any(|i| i == ours || i == elsewhere),
         "{iris:?}"
     );
+}
+
+/// The card's figures follow writes: a later count takes the place of the one shown (not at
+/// an earlier date), its date moved back gives the place back, a class made a subclass of
+/// `dg:Observation` makes its facts figures though none of them was written, and a dropped
+/// graph leaves the card as it was.
+#[test]
+fn the_cards_figures_follow_writes() {
+    let server = TestServer::start();
+    let update = |text: &str| update(&server, text);
+    let figures = |query: &str| -> Vec<String> {
+        assert_figures_agree_with_sparql(&server, "coreweave");
+        let card = get(&server, &format!("/api/entity/coreweave{query}"));
+        let mut iris: Vec<String> = card["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                f["iri"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("https://w3id.org/dealgraph/id/")
+                    .to_owned()
+            })
+            .collect();
+        iris.sort();
+        iris
+    };
+    let (before, before_2025) = (figures(""), figures("?as_of=2025"));
+    let (known, later) = (
+        "coreweave-data-center-count-2024",
+        "coreweave-data-center-count-test",
+    );
+    assert!(before.iter().any(|f| f == known), "{before:?}");
+
+    update(
+        "INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/figures-test> {
+           dgr:figures-test-source a dg:SourceDocument ; rdfs:label \"A test note\" .
+           dgr:coreweave-data-center-count-test a dg:DataCenterCount ;
+             rdfs:label \"CoreWeave had 40 data centers at the end of 2030 (test)\" ;
+             dg:subject dgr:coreweave ; dg:quantity \"40\"^^xsd:decimal ; dg:countOf dg:DataCenter ;
+             dg:asOf \"2030-12-31\"^^xsd:date ; dg:certainty dgc:stated ;
+             dg:quote \"CoreWeave ended 2030 with 40 data centers\" ;
+             prov:wasDerivedFrom dgr:figures-test-source .
+         } }",
+    );
+    let after = figures("");
+    assert!(after.iter().any(|f| f == later), "{after:?}");
+    assert!(!after.iter().any(|f| f == known), "{after:?}");
+    assert_eq!(figures("?as_of=2025"), before_2025);
+
+    update(
+        "DELETE { GRAPH ?g { ?f dg:asOf ?d } } INSERT { GRAPH ?g { ?f dg:asOf \"2020-12-31\"^^xsd:date } }
+         WHERE { GRAPH ?g { ?f dg:asOf ?d } FILTER(?f = dgr:coreweave-data-center-count-test) }",
+    );
+    assert_eq!(figures(""), before);
+
+    // A class of its own, not yet a figure; then declared one, its fact untouched.
+    update(
+        "INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/figures-test> {
+           dgr:coreweave-test-figure a dg:FiguresTestMeasure ;
+             rdfs:label \"A test measure of CoreWeave\" ;
+             dg:subject dgr:coreweave ; dg:quantity \"7\"^^xsd:decimal ;
+             dg:asOf \"2029-12-31\"^^xsd:date ; dg:certainty dgc:stated ;
+             dg:quote \"a test measure of 7\" ;
+             prov:wasDerivedFrom dgr:figures-test-source .
+         } }",
+    );
+    assert_eq!(figures(""), before);
+    update(
+        "INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/figures-test-ontology> {
+           dg:FiguresTestMeasure rdfs:subClassOf dg:Observation ; rdfs:label \"Test measure\" .
+         } }",
+    );
+    let declared = figures("");
+    assert!(
+        declared.iter().any(|f| f == "coreweave-test-figure"),
+        "{declared:?}"
+    );
+
+    update(
+        "DROP GRAPH <https://w3id.org/dealgraph/graph/figures-test> ;
+         DROP GRAPH <https://w3id.org/dealgraph/graph/figures-test-ontology>",
+    );
+    assert_eq!(figures(""), before);
 }
 
 /// A kind of relation joining an entity to more than 100 others is counted, not listed: a

@@ -11,8 +11,9 @@
 use super::{Fields, PREFIXES, index_error, iri_of, rows, text_of};
 use crate::store::{Backend, StoreError};
 use crate::views::facts::{asserted_facts_pattern, fact_names_query, placed_facts_query};
-use oxigraph::model::NamedNode;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::views::figures::{Latest, Observation, observations_query};
+use oxigraph::model::{NamedNode, Term};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
@@ -24,6 +25,8 @@ pub(super) struct Placement {
     names: BTreeSet<String>,
     /// The date it is placed at, `""` when it has none.
     placed: String,
+    /// What the card's figures need of it, when it observes something.
+    observation: Option<Observation>,
 }
 
 /// Reads the documents of the facts among `only` (or of every fact) from the store.
@@ -45,13 +48,15 @@ pub(super) fn read_placements(
         placed_facts_query(&asserted_facts_pattern(&scope))
     );
     let names = format!("{PREFIXES} {}", fact_names_query(&scope));
-    let (placed, names) = std::thread::scope(|threads| {
+    let observed = format!("{PREFIXES} {}", observations_query(&scope));
+    let (placed, names, observed) = std::thread::scope(|threads| {
         let names = threads.spawn(|| rows(store, names, &["fact", "e"]));
         let placed = rows(store, placed, &["fact", "when"]);
+        let observed = rows(store, observed, &["fact", "p", "v"]);
         let names = names
             .join()
             .unwrap_or_else(|_| Err(index_error("a facts-index query panicked")));
-        (placed, names)
+        (placed, names, observed)
     });
     let mut facts: BTreeMap<String, Placement> = BTreeMap::new();
     for row in placed? {
@@ -66,6 +71,23 @@ pub(super) fn read_placements(
             placement.names.insert(e);
         }
     }
+    let mut triples: BTreeMap<String, Vec<(String, Term)>> = BTreeMap::new();
+    for mut row in observed? {
+        if let (Some(fact), Some(p), Some(v)) = (
+            iri_of(row[0].as_ref()),
+            iri_of(row[1].as_ref()),
+            row[2].take(),
+        ) {
+            triples.entry(fact).or_default().push((p, v));
+        }
+    }
+    for (fact, triples) in triples {
+        if let Some(placement) = facts.get_mut(&fact) {
+            placement.observation = Some(Observation::read(
+                triples.iter().map(|(p, v)| (p.as_str(), v)),
+            ));
+        }
+    }
     Ok(facts)
 }
 
@@ -75,6 +97,17 @@ pub(super) fn document(fields: &Fields, fact: &str, placement: &Placement) -> Ta
     doc.add_text(fields.placed, &placement.placed);
     for name in &placement.names {
         doc.add_text(fields.names, name);
+    }
+    if let Some(observation) = &placement.observation {
+        for observed in &observation.observes {
+            doc.add_text(fields.observes, observed);
+        }
+        for class in &observation.types {
+            doc.add_text(fields.figure_types, class);
+        }
+        doc.add_text(fields.qualifiers, &observation.qualifiers);
+        doc.add_text(fields.figure_when, &observation.when);
+        doc.add_text(fields.figure_known, &observation.known);
     }
     doc
 }
@@ -156,17 +189,167 @@ impl SegmentCollector for SegmentNewest {
         self.found
             .sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         self.found.truncate(self.limit);
-        let decode = |column: &StrColumn, ord: u64| {
-            let mut text = String::new();
-            // A dictionary always holds its own ordinals; an unreadable one reads as "".
-            let _ = column.ord_to_str(ord, &mut text);
-            text
-        };
+        // Facts share dates: each is decoded once.
+        let mut dates: HashMap<u64, String> = HashMap::new();
         let facts = self
             .found
             .iter()
-            .map(|&(placed, fact)| (decode(&self.placed, placed), decode(&self.fact, fact)))
+            .map(|&(placed, fact)| {
+                let placed = dates
+                    .entry(placed)
+                    .or_insert_with(|| decode(&self.placed, placed))
+                    .clone();
+                (placed, decode(&self.fact, fact))
+            })
             .collect();
         (facts, total)
+    }
+}
+
+/// Chooses the latest observation of each kind among the documents found, as
+/// `views::figures` does from the store, from fast fields alone. Decoding a value from a
+/// column's dictionary costs some 20 µs, and a hub is observed by thousands of facts: within
+/// a segment the dates are compared by their ordinals (each column's dictionary is sorted),
+/// classes and qualifiers are decoded once each, and only the facts kept are decoded.
+pub(super) struct LatestFigures<'a> {
+    pub(super) classes: &'a BTreeSet<String>,
+    pub(super) as_of: Option<&'a str>,
+}
+
+impl Collector for LatestFigures<'_> {
+    type Fruit = Vec<String>;
+    type Child = SegmentFigures;
+
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentFigures> {
+        let column = |name: &str| -> tantivy::Result<StrColumn> {
+            reader.fast_fields().str(name)?.ok_or_else(|| {
+                tantivy::TantivyError::SchemaError(format!("{name} is not a fast field"))
+            })
+        };
+        Ok(SegmentFigures {
+            types: column("figure_types")?,
+            qualifiers: column("qualifiers")?,
+            when: column("figure_when")?,
+            known: column("figure_known")?,
+            fact: column("fact")?,
+            classes: self.classes.clone(),
+            as_of: self.as_of.map(str::to_owned),
+            found: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<Vec<Kept>>) -> tantivy::Result<Vec<String>> {
+        let mut latest = Latest::new(self.classes, self.as_of);
+        for kept in segments.into_iter().flatten() {
+            latest.keep(&kept.class, &kept.qualifiers, &kept.when, kept.fact);
+        }
+        Ok(latest.into_facts())
+    }
+}
+
+pub(super) struct SegmentFigures {
+    types: StrColumn,
+    qualifiers: StrColumn,
+    when: StrColumn,
+    known: StrColumn,
+    fact: StrColumn,
+    classes: BTreeSet<String>,
+    as_of: Option<String>,
+    found: Vec<DocId>,
+}
+
+/// A fact a segment keeps: the latest of its kind there, known by the date asked.
+pub(super) struct Kept {
+    class: String,
+    qualifiers: String,
+    when: String,
+    fact: String,
+}
+
+fn decode(column: &StrColumn, ord: u64) -> String {
+    let mut text = String::new();
+    // A dictionary always holds its own ordinals; an unreadable one reads as "".
+    let _ = column.ord_to_str(ord, &mut text);
+    text
+}
+
+impl SegmentCollector for SegmentFigures {
+    type Fruit = Vec<Kept>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.found.push(doc);
+    }
+
+    fn harvest(self) -> Vec<Kept> {
+        let mut names: HashMap<u64, String> = HashMap::new();
+        let mut known_by: HashMap<u64, bool> = HashMap::new();
+        // Per kind (class, qualifiers' ordinal): the latest date's ordinal and its facts'.
+        let mut kinds: BTreeMap<(String, u64), (u64, Vec<u64>)> = BTreeMap::new();
+        let first = |column: &StrColumn, doc: DocId| column.term_ords(doc).next();
+        for &doc in &self.found {
+            let types: Vec<u64> = self.types.term_ords(doc).collect();
+            for &ord in &types {
+                names.entry(ord).or_insert_with(|| decode(&self.types, ord));
+            }
+            let class = types
+                .iter()
+                .filter_map(|ord| names.get(ord))
+                .filter(|class| self.classes.contains(*class))
+                .min()
+                .cloned();
+            let (Some(class), Some(qualifiers), Some(when), Some(known), Some(fact)) = (
+                class,
+                first(&self.qualifiers, doc),
+                first(&self.when, doc),
+                first(&self.known, doc),
+                first(&self.fact, doc),
+            ) else {
+                continue;
+            };
+            if let Some(as_of) = &self.as_of {
+                let known = *known_by
+                    .entry(known)
+                    .or_insert_with(|| decode(&self.known, known).as_str() <= as_of.as_str());
+                if !known {
+                    continue;
+                }
+            }
+            let entry = kinds
+                .entry((class, qualifiers))
+                .or_insert_with(|| (when, Vec::new()));
+            if when > entry.0 {
+                *entry = (when, Vec::new());
+            }
+            if when == entry.0 {
+                entry.1.push(fact);
+            }
+        }
+        let (qualifiers_column, when_column, fact_column) =
+            (&self.qualifiers, &self.when, &self.fact);
+        kinds
+            .into_iter()
+            .flat_map(|((class, qualifiers), (when, facts))| {
+                let (qualifiers, when) = (
+                    decode(qualifiers_column, qualifiers),
+                    decode(when_column, when),
+                );
+                facts.into_iter().map(move |fact| Kept {
+                    class: class.clone(),
+                    qualifiers: qualifiers.clone(),
+                    when: when.clone(),
+                    fact: decode(fact_column, fact),
+                })
+            })
+            // An undated observation is no figure (`""` sorts first, so it won only alone).
+            .filter(|kept| !kept.when.is_empty())
+            .collect()
     }
 }

@@ -500,6 +500,19 @@ impl Backend for Indexed {
         self.index.newest_facts_naming(entity, limit).map(Some)
     }
 
+    fn latest_figures(
+        &self,
+        entity: &NamedNode,
+        classes: &std::collections::BTreeSet<String>,
+        as_of: Option<&str>,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        // As for the newest facts: over an engine others write to, the store is asked.
+        if !self.inner.is_exclusive() {
+            return Ok(None);
+        }
+        self.index.latest_figures(entity, classes, as_of).map(Some)
+    }
+
     fn reindex(&self) -> Result<usize, StoreError> {
         // Under the write lock: a write through dealgraph lands before or after it, whole.
         let _guard = self.lock()?;

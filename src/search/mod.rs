@@ -56,7 +56,7 @@ pub fn entity_namespace() -> String {
 
 /// Bumped whenever the fields, the analyzers or what goes into a document change: an index
 /// written by another version is rebuilt when opened.
-const SCHEMA_VERSION: &str = "dealgraph-search 2";
+const SCHEMA_VERSION: &str = "dealgraph-search 3";
 
 /// Most hits one search returns.
 pub const MAX_LIMIT: usize = 100;
@@ -153,6 +153,13 @@ struct Fields {
     fact: Field,
     names: Field,
     placed: Field,
+    /// A fact that observes something (`figures::Observation`): what it observes, its classes,
+    /// qualifiers and dates, for the card's figures.
+    observes: Field,
+    figure_types: Field,
+    qualifiers: Field,
+    figure_when: Field,
+    figure_known: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -190,6 +197,11 @@ fn schema() -> (Schema, Fields) {
         fact: builder.add_text_field("fact", STRING | FAST),
         names: builder.add_text_field("names", STRING),
         placed: builder.add_text_field("placed", STRING | FAST),
+        observes: builder.add_text_field("observes", STRING),
+        figure_types: builder.add_text_field("figure_types", STRING | FAST),
+        qualifiers: builder.add_text_field("qualifiers", STRING | FAST),
+        figure_when: builder.add_text_field("figure_when", STRING | FAST),
+        figure_known: builder.add_text_field("figure_known", STRING | FAST),
     };
     (builder.build(), fields)
 }
@@ -387,6 +399,25 @@ impl SearchIndex {
             .search(&query, &facts::NewestFacts { limit })
             .map_err(index_error)?;
         Ok((newest.into_iter().map(|(_, fact)| fact).collect(), total))
+    }
+
+    /// The latest observation of each kind about `entity` (see `views::figures`).
+    pub fn latest_figures(
+        &self,
+        entity: &NamedNode,
+        classes: &BTreeSet<String>,
+        as_of: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let query = TermQuery::new(
+            IndexTerm::from_field_text(self.fields.observes, entity.as_str()),
+            IndexRecordOption::Basic,
+        );
+        let latest = self
+            .reader
+            .searcher()
+            .search(&query, &facts::LatestFigures { classes, as_of })
+            .map_err(index_error)?;
+        Ok(latest)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -349,6 +349,20 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         Ok(None)
     }
 
+    /// The latest observation of each kind about `entity` (as `views::figures` chooses them:
+    /// of the classes `classes`, known by `as_of`), if the backend keeps an index of facts
+    /// that every write follows, as for [`Self::newest_facts_naming`]. `None`: the caller
+    /// reads the store.
+    fn latest_figures(
+        &self,
+        entity: &NamedNode,
+        classes: &std::collections::BTreeSet<String>,
+        as_of: Option<&str>,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let _ = (entity, classes, as_of);
+        Ok(None)
+    }
+
     /// Rebuilds the search index from what the store holds now, and returns how many entities
     /// it indexed: the way to catch up with writes that reached the store without dealgraph
     /// (another replica's, or an engine's own tools). Only [`crate::search::Indexed`] has one.

@@ -4,7 +4,7 @@
 use super::facts::{
     Attribute, Fact, Roles, facts_naming, newest_facts_naming, placed_at, read_facts,
 };
-use super::{DG, RDF_TYPE, RDFS_LABEL, Reader, Ref, ViewError, iri_of, is_derived, text_of};
+use super::{RDF_TYPE, RDFS_LABEL, Reader, Ref, ViewError, iri_of, text_of};
 use oxigraph::model::{NamedNode, Quad, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -114,7 +114,7 @@ pub fn entity(reader: &Reader<'_>, request: &EntityRequest) -> Result<EntityView
     };
     view.truncated = view.facts_total > request.limit;
     view.facts = read_facts(reader, &roles, &shown)?;
-    view.figures = figures(reader, &roles, iri, as_of.as_deref())?;
+    view.figures = super::figures::figures(reader, &roles, iri, as_of.as_deref())?;
     let mut sources: BTreeMap<Ref, usize> = BTreeMap::new();
     for fact in &view.facts {
         if let Some(source) = &fact.source {
@@ -334,107 +334,3 @@ fn known_by(reader: &Reader<'_>, facts: &[String], as_of: &str) -> Result<Vec<St
 }
 
 const REPORT_DATE: &str = "https://w3id.org/dealgraph/ontology#reportDate";
-
-/// The latest observation of each kind about the entity (or snapshot of a data centre), at
-/// `as_of` when given. A kind is the class with the source's kind of figure, what it counts,
-/// its period and what it applies to: revenue of OpenAI's API is not revenue of OpenAI.
-fn figures(
-    reader: &Reader<'_>,
-    roles: &Roles,
-    iri: &NamedNode,
-    as_of: Option<&str>,
-) -> Result<Vec<Fact>, ViewError> {
-    let figure_classes: std::collections::HashSet<String> = reader
-        .select(
-            "SELECT DISTINCT ?c WHERE { { ?c rdfs:subClassOf* dg:Observation } UNION { BIND(dg:DataCenterSnapshot AS ?c) } }",
-        )?
-        .iter()
-        .filter_map(|row| iri_of(row.get("c")).map(str::to_owned))
-        .collect();
-    // Read by predicate: a hub is named by thousands of facts, not all of them figures.
-    let mut candidates: Vec<String> = Vec::new();
-    for about in ["subject", "dataCenter"] {
-        let predicate = NamedNode::new_unchecked(format!("{DG}{about}"));
-        candidates.extend(
-            reader
-                .naming_with(iri, &predicate)?
-                .into_iter()
-                .filter(|q| !is_derived(q))
-                .filter_map(|q| match q.subject {
-                    oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
-                    _ => None,
-                }),
-        );
-    }
-    candidates.sort();
-    candidates.dedup();
-    reader.load(candidates.iter().map(String::as_str))?;
-    // Per kind, the latest date and the facts at it (several sources may give the same date).
-    let mut latest: BTreeMap<Vec<String>, (String, Vec<String>)> = BTreeMap::new();
-    for fact in &candidates {
-        let quads = reader.about(fact)?;
-        let value = |name: &str| -> Option<String> {
-            let p = format!("{DG}{name}");
-            quads
-                .iter()
-                .filter(|q| q.predicate.as_str() == p && !is_derived(q))
-                .map(|q| match &q.object {
-                    Term::NamedNode(n) => n.as_str().to_owned(),
-                    Term::Literal(l) => l.value().to_owned(),
-                    other => other.to_string(),
-                })
-                .min()
-        };
-        let Some(class) = quads
-            .iter()
-            .filter(|q| q.predicate.as_str() == RDF_TYPE && !is_derived(q))
-            .find_map(|q| match &q.object {
-                Term::NamedNode(n) if figure_classes.contains(n.as_str()) => {
-                    Some(n.as_str().to_owned())
-                }
-                _ => None,
-            })
-        else {
-            continue;
-        };
-        // An observation is placed by its as-of date first.
-        let Some(when) = value("asOf")
-            .or_else(|| value("date"))
-            .or_else(|| value("startDate"))
-        else {
-            continue;
-        };
-        let known = value("reportDate").unwrap_or_else(|| when.clone());
-        if as_of.is_some_and(|d| known.as_str() > d) {
-            continue;
-        }
-        let key: Vec<String> = std::iter::once(class)
-            .chain(
-                ["figureKind", "countOf", "period", "appliesTo"]
-                    .iter()
-                    .map(|name| value(name).unwrap_or_default()),
-            )
-            .collect();
-        let entry = latest
-            .entry(key)
-            .or_insert_with(|| (when.clone(), Vec::new()));
-        if when > entry.0 {
-            *entry = (when, vec![fact.clone()]);
-        } else if when == entry.0 && !entry.1.contains(fact) {
-            entry.1.push(fact.clone());
-        }
-    }
-    let mut chosen: Vec<String> = latest.into_values().flat_map(|(_, facts)| facts).collect();
-
-    chosen.sort();
-    chosen.dedup();
-    let mut facts = read_facts(reader, roles, &chosen)?;
-    facts.sort_by(|a, b| {
-        (a.class_name(), b.when.as_deref(), a.iri.as_str()).cmp(&(
-            b.class_name(),
-            a.when.as_deref(),
-            b.iri.as_str(),
-        ))
-    });
-    Ok(facts)
-}

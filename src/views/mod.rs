@@ -14,6 +14,7 @@ pub mod conflicts;
 pub mod entity;
 pub mod export;
 pub mod facts;
+pub(crate) mod figures;
 pub mod graph;
 pub mod paths;
 pub mod rankings;
@@ -360,6 +361,18 @@ impl<'a> Reader<'a> {
     ) -> Result<Option<(Vec<String>, usize)>, StoreError> {
         self.check()?;
         self.store.newest_facts_naming(node, limit)
+    }
+
+    /// The latest figures of `node` of each kind from the backend's facts index, if it keeps
+    /// one (see `figures`).
+    pub(crate) fn indexed_figures(
+        &self,
+        node: &NamedNode,
+        classes: &std::collections::BTreeSet<String>,
+        as_of: Option<&str>,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        self.check()?;
+        self.store.latest_figures(node, classes, as_of)
     }
 
     /// The node's best label: the shortest of its `rdfs:label`s, else its `skos:prefLabel`.
