@@ -189,18 +189,12 @@ impl SegmentCollector for SegmentNewest {
         self.found
             .sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         self.found.truncate(self.limit);
-        // Facts share dates: each is decoded once.
-        let mut dates: HashMap<u64, String> = HashMap::new();
+        let dates = decode_all(&self.placed, self.found.iter().map(|f| f.0));
+        let facts = decode_all(&self.fact, self.found.iter().map(|f| f.1));
         let facts = self
             .found
             .iter()
-            .map(|&(placed, fact)| {
-                let placed = dates
-                    .entry(placed)
-                    .or_insert_with(|| decode(&self.placed, placed))
-                    .clone();
-                (placed, decode(&self.fact, fact))
-            })
+            .map(|(placed, fact)| (dates[placed].clone(), facts[fact].clone()))
             .collect();
         (facts, total)
     }
@@ -281,6 +275,24 @@ fn decode(column: &StrColumn, ord: u64) -> String {
     text
 }
 
+/// Decodes many ordinals of a column in one pass over its dictionary, in order: each block
+/// of the dictionary is opened once, where [`decode`] opens one per value.
+fn decode_all(column: &StrColumn, ords: impl Iterator<Item = u64>) -> HashMap<u64, String> {
+    let mut ords: Vec<u64> = ords.collect();
+    ords.sort_unstable();
+    ords.dedup();
+    let mut texts = Vec::with_capacity(ords.len());
+    // As for one value: an ordinal its dictionary cannot read reads as "".
+    let _ = column
+        .dictionary()
+        .sorted_ords_to_term_cb(ords.iter().copied(), |bytes| {
+            texts.push(String::from_utf8_lossy(bytes).into_owned());
+            Ok(())
+        });
+    texts.resize(ords.len(), String::new());
+    ords.into_iter().zip(texts).collect()
+}
+
 impl SegmentCollector for SegmentFigures {
     type Fruit = Vec<Kept>;
 
@@ -332,11 +344,15 @@ impl SegmentCollector for SegmentFigures {
                 entry.1.push(fact);
             }
         }
-        let (qualifiers_column, when_column, fact_column) =
-            (&self.qualifiers, &self.when, &self.fact);
+        let iris = decode_all(
+            &self.fact,
+            kinds.values().flat_map(|(_, facts)| facts.iter().copied()),
+        );
+        let (qualifiers_column, when_column) = (&self.qualifiers, &self.when);
         kinds
             .into_iter()
             .flat_map(|((class, qualifiers), (when, facts))| {
+                let iris = &iris;
                 let (qualifiers, when) = (
                     decode(qualifiers_column, qualifiers),
                     decode(when_column, when),
@@ -345,7 +361,7 @@ impl SegmentCollector for SegmentFigures {
                     class: class.clone(),
                     qualifiers: qualifiers.clone(),
                     when: when.clone(),
-                    fact: decode(fact_column, fact),
+                    fact: iris[&fact].clone(),
                 })
             })
             // An undated observation is no figure (`""` sorts first, so it won only alone).
