@@ -130,11 +130,7 @@ impl Collector for NewestFacts {
         _segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentNewest> {
-        let column = |name: &str| -> tantivy::Result<StrColumn> {
-            reader.fast_fields().str(name)?.ok_or_else(|| {
-                tantivy::TantivyError::SchemaError(format!("{name} is not a fast field"))
-            })
-        };
+        let column = |name: &str| str_column(reader, name);
         Ok(SegmentNewest {
             placed: column("placed")?,
             fact: column("fact")?,
@@ -219,11 +215,7 @@ impl Collector for LatestFigures<'_> {
         _segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFigures> {
-        let column = |name: &str| -> tantivy::Result<StrColumn> {
-            reader.fast_fields().str(name)?.ok_or_else(|| {
-                tantivy::TantivyError::SchemaError(format!("{name} is not a fast field"))
-            })
-        };
+        let column = |name: &str| str_column(reader, name);
         Ok(SegmentFigures {
             types: column("figure_types")?,
             qualifiers: column("qualifiers")?,
@@ -266,6 +258,14 @@ pub(super) struct Kept {
     qualifiers: String,
     when: String,
     fact: String,
+}
+
+/// A segment's text fast field.
+fn str_column(reader: &SegmentReader, name: &str) -> tantivy::Result<StrColumn> {
+    reader
+        .fast_fields()
+        .str(name)?
+        .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("{name} is not a fast field")))
 }
 
 fn decode(column: &StrColumn, ord: u64) -> String {
