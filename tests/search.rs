@@ -518,6 +518,30 @@ fn write_behind_the_index(server: &TestServer, update: String) {
         .unwrap();
 }
 
+/// `POST /api/reindex` catches up with a write that bypassed the index, and what was kept
+/// from before it (the answers of the same search) is not answered again.
+#[test]
+fn a_reindex_is_seen_by_the_next_search_though_the_answer_was_kept() {
+    let server = seeded();
+    let tapir = || hit_ids(&search(&server, &[("q", "tapir")]));
+    assert!(tapir().is_empty());
+    write_behind_the_index(
+        &server,
+        format!(
+            "{PREFIXES} INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
+               dgr:tapir-tensor a dg:AILab ; rdfs:label \"Tapir Tensor\" }} }}"
+        ),
+    );
+    assert!(tapir().is_empty(), "bypassed");
+    let response = client()
+        .post(server.url("/api/reindex"))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(tapir(), ["tapir-tensor"]);
+}
+
 /// Stops `server` and starts another over the same store, not seeded again, with its search
 /// index at `location`.
 fn restarted_over(server: TestServer, location: &SearchLocation) -> TestServer {

@@ -525,7 +525,10 @@ impl Backend for Indexed {
     fn reindex(&self) -> Result<usize, StoreError> {
         // Under the write lock: a write through dealgraph lands before or after it, whole.
         let _guard = self.lock()?;
-        self.index.rebuild_marked(self.inner.as_ref())
+        let documents = self.index.rebuild_marked(self.inner.as_ref())?;
+        // What was kept was computed from the index before it caught up: a new generation.
+        self.index.note_followed();
+        Ok(documents)
     }
 
     fn last_write(&self) -> Option<std::time::SystemTime> {
