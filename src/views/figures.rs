@@ -66,18 +66,22 @@ impl Observation {
             let Some(name) = predicate.strip_prefix(DG) else {
                 continue;
             };
+            if OBSERVES.contains(&name) {
+                if let Term::NamedNode(n) = object {
+                    observation.observes.insert(n.as_str().to_owned());
+                }
+                continue;
+            }
+            // A fact read whole has its quotes and labels too: only what is looked at is kept.
+            if !(QUALIFIERS.contains(&name) || PLACED.contains(&name) || name == REPORT_DATE) {
+                continue;
+            }
             let value = match object {
                 Term::NamedNode(n) => n.as_str().to_owned(),
                 Term::Literal(l) => l.value().to_owned(),
                 other => other.to_string(),
             };
-            if OBSERVES.contains(&name) {
-                if let Term::NamedNode(n) = object {
-                    observation.observes.insert(n.as_str().to_owned());
-                }
-            } else {
-                values.entry(name).or_default().insert(value);
-            }
+            values.entry(name).or_default().insert(value);
         }
         let least = |name: &str| values.get(name).and_then(|v| v.first().cloned());
         observation.qualifiers = QUALIFIERS
