@@ -370,21 +370,13 @@ fn search_follows_the_graph_store_protocol() {
     let graph = "https://w3id.org/dealgraph/graph/test-gsp";
     let found = |q: &str| hit_ids(&search(&server, &[("q", q)]));
     let put = |body: &str| {
-        let response = client()
-            .put(server.url("/store"))
-            .query(&[("graph", graph)])
-            .bearer_auth(TOKEN)
-            .header("Content-Type", "text/turtle")
-            .body(format!(
+        common::put_turtle(
+            &server,
+            graph,
+            format!(
                 "@prefix dg: <{DG}> . @prefix dgr: <{DGR}> .
                  @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . {body}"
-            ))
-            .send()
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{}",
-            response.text().unwrap()
+            ),
         );
     };
     let rebuilds = server.search_index.rebuilds();

@@ -815,20 +815,10 @@ fn the_cards_newest_facts_follow_every_kind_of_write() {
            dg:quote \"CoreWeave and IBM partner\" ;
            <http://www.w3.org/ns/prov#wasDerivedFrom> dgr:newest-test-source ."
     );
-    let response =
-        client()
-            .put(server.url(
-                "/store?graph=https%3A%2F%2Fw3id.org%2Fdealgraph%2Fgraph%2Fnewest-test-elsewhere",
-            ))
-            .bearer_auth(TOKEN)
-            .header("Content-Type", "text/turtle")
-            .body(turtle)
-            .send()
-            .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{}",
-        response.text().unwrap()
+    common::put_turtle(
+        &server,
+        "https://w3id.org/dealgraph/graph/newest-test-elsewhere",
+        turtle,
     );
     let (iris, after) = newest(3);
     assert_eq!((iris[0].as_str(), after), (elsewhere, total + 2));

@@ -293,6 +293,24 @@ pub fn error_of(response: reqwest::blocking::Response) -> (u16, String, String) 
 }
 
 /// Runs a SELECT and returns its SPARQL JSON answer.
+/// Replaces a named graph with Turtle through the Graph Store Protocol, with the write token,
+/// which must succeed.
+pub fn put_turtle(server: &TestServer, graph: &str, turtle: String) {
+    let response = client()
+        .put(server.url("/store"))
+        .query(&[("graph", graph)])
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "text/turtle")
+        .body(turtle)
+        .send()
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().unwrap()
+    );
+}
+
 pub fn select(server: &TestServer, query: &str) -> serde_json::Value {
     let response = client()
         .post(server.url("/sparql"))
