@@ -391,6 +391,8 @@ def measure_size(args, size: int, engines: list[str], workload: list[Path]) -> d
             figures["load_s"] = engine.load(data)
             figures["load_triples_per_s"] = params["triples"] / figures["load_s"]
             figures["startup_s"] = engine.start()
+            if hasattr(engine, "index_checked_s"):
+                figures["index_checked_s"] = engine.index_checked_s
             rows_by_engine[name] = {}
             for qname, measured, body in measure_all(args, engine, queries, params, api=False):
                 if body is not None:
@@ -492,6 +494,7 @@ def report(result: dict, size: int) -> None:
     line("load, s", lambda f: f.get("load_s"))
     line("load, triples/s", lambda f: f.get("load_triples_per_s"))
     line("start-up, s", lambda f: f.get("startup_s"))
+    line("search index checked, s", lambda f: f.get("index_checked_s"))
     line("peak RSS, MiB", lambda f: f.get("peak_rss_kib") and f["peak_rss_kib"] / 1024)
     for qname in result["answers"]:
         q = lambda f, k: f.get("queries", {}).get(qname, {}).get(k)  # noqa: E731

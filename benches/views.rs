@@ -12,7 +12,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use dealgraph::generate::{GeneratedSummary, GeneratorConfig, generate};
 use dealgraph::rdf::ParseLimits;
-use dealgraph::search::{Indexed, SearchLocation, SearchRequest, SearchService};
+use dealgraph::search::{Check, Indexed, SearchLocation, SearchRequest, SearchService};
 use dealgraph::store::{Backend, EmbeddedStore, StoreLocation, StoreOptions, WriteOp};
 use dealgraph::views::{
     self, EntityRequest, FactFilter, GraphRequest, NameCache, PathsRequest, Reader,
@@ -63,8 +63,13 @@ fn loaded() -> (
         ParseLimits::default(),
     )
     .expect("open");
-    let store: Arc<dyn Backend> =
-        Indexed::open_at(Arc::new(store), &SearchLocation::Memory, &service).expect("index");
+    let store: Arc<dyn Backend> = Indexed::open_at(
+        Arc::new(store),
+        &SearchLocation::Memory,
+        &service,
+        Check::Now,
+    )
+    .expect("index");
     let ontology = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ontology");
     dealgraph::seed::seed_if_empty(store.as_ref(), &[ontology], ParseLimits::default())
         .expect("seed the ontology");

@@ -7,7 +7,7 @@ use crate::config::{
 };
 use crate::generate::{GeneratedSummary, GeneratorConfig};
 use crate::rdf::{self, Target};
-use crate::search::{Indexed, SearchLocation, SearchService};
+use crate::search::{Check, Indexed, SearchLocation, SearchService};
 use crate::seed;
 use crate::server::{self, AppState};
 use crate::store::{
@@ -44,9 +44,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// Opens the store and, when it is empty, fills it from the seed directories (their RDF files
 /// and, in the same write, the Epoch AI import of a `data/epoch/` among them).
 pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
+    let store = open_indexed(args, Check::Now)?;
+    Ok(store)
+}
+
+/// [`open_store`], with the search index read against the store when `check` says: the server
+/// checks it once it listens ([`Indexed::check`]), the one-shot commands before they start.
+fn open_indexed(args: &StoreArgs, check: Check) -> anyhow::Result<Arc<Indexed>> {
     // Over a remote engine nothing is seeded: the engine holds what it holds.
     if let Some(remote) = args.remote.config().map_err(|e| anyhow!(e))? {
-        return open_remote(remote, args, args.remote.search_dir.as_deref());
+        return open_remote(remote, args, args.remote.search_dir.as_deref(), check);
     }
     let service = SearchService::default();
     let mut options = args.options();
@@ -59,7 +66,7 @@ pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Backend>> {
     )?;
     // Every write below, the seed's included, goes through the index's decorator.
     let search_location = SearchLocation::for_store(&args.location());
-    let store = Indexed::open_at(Arc::new(store), &search_location, &service)
+    let store = Indexed::open_at(Arc::new(store), &search_location, &service, check)
         .with_context(|| format!("opening the search index ({search_location:?})"))?;
     if !args.no_seed {
         let dirs = args.seed_dirs();
@@ -96,7 +103,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
              its Graph Store endpoint, --store-url)"
         );
     }
-    let store = open_store(&args.store)?;
+    // The index is read against the store once the server listens: the counts that check it
+    // read the whole store (tens of seconds at ten million triples).
+    let indexed = open_indexed(&args.store, Check::Later)?;
+    let store: Arc<dyn Backend> = indexed.clone();
     if let Some(dir) = args.queries_dir() {
         config.examples = crate::examples::load(&dir)
             .with_context(|| format!("reading the example queries in {}", dir.display()))?;
@@ -121,6 +131,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let address = listener.local_addr()?;
         tracing::info!("dealgraph listening on http://{address}/");
         println!("dealgraph listening on http://{address}/");
+        check_in_background(indexed);
         if args.reindex_every > 0 {
             tokio::spawn(reindex_every(
                 Arc::clone(&store),
@@ -140,7 +151,8 @@ fn open_remote(
     remote: RemoteConfig,
     args: &StoreArgs,
     search_dir: Option<&Path>,
-) -> anyhow::Result<Arc<dyn Backend>> {
+    check: Check,
+) -> anyhow::Result<Arc<Indexed>> {
     let url = remote.query_url.clone();
     // The search SERVICE in a query is answered from the index before the query goes on.
     let service = SearchService::default();
@@ -149,9 +161,32 @@ fn open_remote(
     let store = RemoteStore::open(remote, options, args.limits())
         .with_context(|| format!("reaching the SPARQL engine at {url}"))?;
     let location = search_dir.map_or(SearchLocation::Memory, |d| SearchLocation::Dir(d.into()));
-    let store = Indexed::open_at(Arc::new(store), &location, &service)
+    let store = Indexed::open_at(Arc::new(store), &location, &service, check)
         .with_context(|| format!("building the search index from the engine at {url}"))?;
     Ok(store)
+}
+
+/// Reads the search index against the store on a thread of its own; until it is done,
+/// `/api/stats` says `search_index: checking`, searches say so too, and the cards read the store.
+pub fn check_in_background(indexed: Arc<Indexed>) {
+    let spawned = std::thread::Builder::new()
+        .name("search-index-check".into())
+        .spawn(move || {
+            let started = Instant::now();
+            match indexed.check() {
+                Ok(()) => tracing::info!(
+                    "the search index is checked against the store ({:.1?})",
+                    started.elapsed()
+                ),
+                Err(e) => tracing::error!(
+                    "the search index could not be checked against the store ({e}); the cards \
+                     read the store, and the next start checks it again"
+                ),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("the search index's check could not start ({e})");
+    }
 }
 
 /// Rebuilds the search index every `period`, until the server stops: over an engine that

@@ -535,15 +535,52 @@ fn a_reindex_is_seen_by_the_next_search_though_the_answer_was_kept() {
 }
 
 /// Stops `server` and starts another over the same store, not seeded again, with its search
-/// index at `location`.
+/// index at `location`, and waits until its index has been read against the store.
 fn restarted_over(server: TestServer, location: &SearchLocation) -> TestServer {
+    let restarted = restarted_unchecked(server, location, true);
+    wait_until_checked(&restarted);
+    restarted
+}
+
+/// Stops `server` and starts another over the same store with its search index at `location`;
+/// its index is checked in the background if `check` says, as `serve` does, else left
+/// unchecked.
+fn restarted_unchecked(server: TestServer, location: &SearchLocation, check: bool) -> TestServer {
     let store = server.reusable();
     drop(server);
     TestServer::with(|s| {
         s.search = location.clone();
         s.reuse_store = Some(store);
         s.seed = false;
+        s.check_index = check;
     })
+}
+
+/// What `/api/stats` says of the search index.
+fn index_state(server: &TestServer) -> String {
+    let response = client().get(server.url("/api/stats")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let stats: serde_json::Value = response.json().unwrap();
+    stats["search_index"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Polls `/ready`, as a client would, until the search index is `ready` (for at most a
+/// minute: the seeded graph takes well under a second).
+fn wait_until_checked(server: &TestServer) {
+    for _ in 0..600 {
+        let response = client().get(server.url("/ready")).send().unwrap();
+        assert_eq!(response.status(), 200);
+        let ready: serde_json::Value = response.json().unwrap();
+        match ready["search_index"].as_str().unwrap_or_default() {
+            "ready" => return,
+            "checking" | "rebuilding" => std::thread::sleep(std::time::Duration::from_millis(100)),
+            other => panic!("the search index's check ended as {other:?}"),
+        }
+    }
+    panic!("the search index was not checked within a minute");
 }
 
 /// A crash between the store's commit and the index's leaves the marker: the next start
@@ -666,4 +703,72 @@ fn an_index_missing_a_fact_of_the_store_is_rebuilt_at_start_up() {
         after["facts"][0]["iri"],
         "https://w3id.org/dealgraph/id/bypassing-deal"
     );
+}
+
+/// The check at start-up runs once the server listens. Until it has run, the server says so
+/// (in `/api/stats` and in every search), searches answer from the index as it was left, and
+/// the entity card reads the store, so it already lists a fact written behind the index's
+/// back; once the check has rebuilt the index, the search finds what was bypassed too.
+#[test]
+fn until_the_index_is_checked_the_server_says_so_and_the_cards_read_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = SearchLocation::Dir(dir.path().join("db.search"));
+    let first = TestServer::with(|s| s.search = location.clone());
+    assert_eq!(
+        index_state(&first),
+        "ready",
+        "a new index is built before serving"
+    );
+    let card = |server: &TestServer| -> serde_json::Value {
+        let response = client()
+            .get(server.url("/api/entity/coreweave?limit=1"))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().unwrap()
+    };
+    let before = card(&first)["facts_total"].as_u64().unwrap();
+    write_behind_the_index(
+        &first,
+        format!(
+            "{PREFIXES} PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+             INSERT DATA {{ GRAPH <https://w3id.org/dealgraph/graph/t> {{
+               dgr:tapir-tensor a dg:AILab ; rdfs:label \"Tapir Tensor\" .
+               dgr:tapir-deal a dg:Investment ; dg:investor dgr:tapir-tensor ;
+                 dg:investee dgr:coreweave ; dg:date \"2034-01-01\"^^xsd:date ;
+                 dg:certainty dgc:reported ; dg:quote \"Tapir Tensor invests in CoreWeave\" ;
+                 prov:wasDerivedFrom dgr:article-openai-oracle-expand }} }}"
+        ),
+    );
+
+    let unchecked = restarted_unchecked(first, &location, false);
+    assert_eq!(index_state(&unchecked), "checking");
+    let ready: serde_json::Value = client()
+        .get(unchecked.url("/ready"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(ready["search_index"], "checking", "{ready}");
+    let tapir = |server: &TestServer| search(server, &[("q", "tapir")]);
+    let early = tapir(&unchecked);
+    assert_eq!(early["index"], "checking", "{early}");
+    assert!(hit_ids(&early).is_empty(), "the index is still behind");
+    let early_card = card(&unchecked);
+    assert_eq!(early_card["facts_total"].as_u64().unwrap(), before + 1);
+    assert_eq!(
+        early_card["facts"][0]["iri"],
+        "https://w3id.org/dealgraph/id/tapir-deal"
+    );
+
+    // What `serve` starts once it listens.
+    dealgraph::cli::check_in_background(std::sync::Arc::clone(&unchecked.indexed));
+    wait_until_checked(&unchecked);
+    let checked = tapir(&unchecked);
+    assert_eq!(hit_ids(&checked)[0], "tapir-tensor", "{checked}");
+    assert!(checked.get("index").is_none(), "{checked}");
+    assert_eq!(unchecked.search_index.rebuilds(), 1);
+    let card_now = card(&unchecked);
+    assert_eq!(card_now["facts_total"], early_card["facts_total"]);
+    assert_eq!(card_now["facts"][0]["iri"], early_card["facts"][0]["iri"]);
 }

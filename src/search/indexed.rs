@@ -13,7 +13,47 @@ use oxigraph::io::RdfFormat;
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Quad, Term};
 use oxigraph::sparql::QueryResults;
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// When an index that has no known reason to be rebuilt is read against the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Before [`Indexed::open`] returns: for the CLI's one-shot commands.
+    Now,
+    /// By a later call of [`Indexed::check`]: the server answers meanwhile (at ten million
+    /// triples the store's counts take tens of seconds).
+    Later,
+}
+
+/// Whether the index has been read against the store since it was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexState {
+    /// Its counts of entities and facts are being compared with the store's. Searches answer
+    /// from the index as it was left, which a write that bypassed dealgraph may have left
+    /// behind; the entity cards read the store.
+    Checking,
+    /// It disagreed with the store and is being rebuilt; searches answer from the index as it
+    /// was left until the rebuild commits.
+    Rebuilding,
+    /// It agrees with the store, and every write through dealgraph keeps it so.
+    Ready,
+    /// The check failed (the log says why): searches answer from the index as it was left,
+    /// the cards read the store, and the next start checks again.
+    Unchecked,
+}
+
+impl IndexState {
+    fn from_u8(n: u8) -> Self {
+        match n {
+            0 => Self::Checking,
+            1 => Self::Rebuilding,
+            2 => Self::Ready,
+            _ => Self::Unchecked,
+        }
+    }
+}
 
 /// A backend and its search index, kept in step: every write through [`Backend::write`] (and
 /// [`Backend::bulk_load`]) goes to the inner backend, and once that has committed, the documents
@@ -26,6 +66,8 @@ pub struct Indexed {
     /// Serialises writes, so that what is read before a write (the graph it replaces) is what
     /// the write changes.
     write_lock: Mutex<()>,
+    /// An [`IndexState`]: until it is `Ready`, the cards do not take facts from the index.
+    state: AtomicU8,
 }
 
 impl std::fmt::Debug for Indexed {
@@ -121,46 +163,107 @@ fn is_ontology_graph(graph: &str) -> bool {
 }
 
 impl Indexed {
-    /// Wraps `inner`, first rebuilding the index from the store when it is new, was left
-    /// behind by a write that did not finish, or does not hold as many entities as the store.
-    pub fn open(inner: Arc<dyn Backend>, index: Arc<SearchIndex>) -> Result<Self, StoreError> {
-        let reason = match index.rebuild_reason() {
-            Some(reason) => Some(reason),
-            None => {
-                // Each count reads the whole store (at ten million triples, a dozen seconds
-                // each): side by side, start-up waits for the longer one only.
-                let (in_store, facts_in_store) = std::thread::scope(|threads| {
-                    let facts = threads.spawn(|| count_facts(inner.as_ref()));
-                    let entities = count_entities(inner.as_ref());
-                    let facts = facts.join().unwrap_or_else(|_| {
-                        Err(StoreError::Storage("counting the facts panicked".into()))
-                    });
-                    (entities, facts)
-                });
-                let (in_store, in_index) = (in_store?, index.len());
-                let (facts_in_store, facts_in_index) = (facts_in_store?, index.facts_len());
-                if in_store != in_index {
-                    Some(format!(
-                        "it holds {in_index} entities and the store {in_store}"
-                    ))
-                } else if facts_in_store != facts_in_index {
-                    Some(format!(
-                        "it holds {facts_in_index} facts and the store {facts_in_store}"
-                    ))
-                } else {
-                    None
-                }
-            }
-        };
-        if let Some(reason) = reason {
+    /// Wraps `inner`. An index that is new, was left behind by a write that did not finish, or
+    /// was written by another version is rebuilt first; any other is read against the store
+    /// (does it hold as many entities and facts?) now or, with [`Check::Later`], when
+    /// [`Self::check`] is called.
+    pub fn open(
+        inner: Arc<dyn Backend>,
+        index: Arc<SearchIndex>,
+        check: Check,
+    ) -> Result<Self, StoreError> {
+        let known_reason = index.rebuild_reason();
+        if let Some(reason) = &known_reason {
             tracing::info!("building the search index: {reason}");
             index.rebuild_marked(inner.as_ref())?;
         }
-        Ok(Self {
+        let indexed = Self {
             inner,
             index,
             write_lock: Mutex::new(()),
+            state: AtomicU8::new(if known_reason.is_some() {
+                IndexState::Ready
+            } else {
+                IndexState::Checking
+            } as u8),
+        };
+        if check == Check::Now {
+            indexed.check()?;
+        }
+        Ok(indexed)
+    }
+
+    /// Reads the index against the store, and rebuilds it if they disagree; does nothing once
+    /// it has been checked. Writes wait meanwhile, so that neither count sees half of one.
+    pub fn check(&self) -> Result<(), StoreError> {
+        if self.state() == IndexState::Ready {
+            return Ok(());
+        }
+        let _guard = self.lock()?;
+        if self.state() == IndexState::Ready {
+            // A reindex ran while this waited for the lock.
+            return Ok(());
+        }
+        let checked = self.disagreement().and_then(|reason| {
+            if let Some(reason) = reason {
+                self.set_state(IndexState::Rebuilding);
+                tracing::info!("rebuilding the search index: {reason}");
+                self.index.rebuild_marked(self.inner.as_ref())?;
+            }
+            Ok(())
+        });
+        self.set_state(if checked.is_ok() {
+            IndexState::Ready
+        } else {
+            IndexState::Unchecked
+        });
+        // Searches answered before were stamped as unchecked: a new generation, so none of
+        // them is kept past this point.
+        self.index.note_followed();
+        checked
+    }
+
+    /// Why the index and the store disagree, if they do, by their counts of entities and facts.
+    fn disagreement(&self) -> Result<Option<String>, StoreError> {
+        let (inner, index) = (self.inner.as_ref(), &self.index);
+        // Each count reads the whole store (at ten million triples, a dozen seconds each):
+        // side by side, the check waits for the longer one only.
+        let (in_store, facts_in_store) = std::thread::scope(|threads| {
+            let facts = threads.spawn(|| count_facts(inner));
+            let entities = count_entities(inner);
+            let facts = facts
+                .join()
+                .unwrap_or_else(|_| Err(StoreError::Storage("counting the facts panicked".into())));
+            (entities, facts)
+        });
+        let (in_store, in_index) = (in_store?, index.len());
+        let (facts_in_store, facts_in_index) = (facts_in_store?, index.facts_len());
+        Ok(if in_store != in_index {
+            Some(format!(
+                "it holds {in_index} entities and the store {in_store}"
+            ))
+        } else if facts_in_store != facts_in_index {
+            Some(format!(
+                "it holds {facts_in_index} facts and the store {facts_in_store}"
+            ))
+        } else {
+            None
         })
+    }
+
+    /// Whether the index has been read against the store yet.
+    pub fn state(&self) -> IndexState {
+        IndexState::from_u8(self.state.load(Ordering::SeqCst))
+    }
+
+    fn set_state(&self, state: IndexState) {
+        self.state.store(state as u8, Ordering::SeqCst);
+    }
+
+    /// Whether the cards may take facts from the index: it is checked, and no one else writes
+    /// to the store (over an engine others write to, it can lag behind).
+    fn answers_for_store(&self) -> bool {
+        self.inner.is_exclusive() && self.state() == IndexState::Ready
     }
 
     /// Opens the index at `location` over `inner` (see [`Self::open`]) and binds `service`, the
@@ -169,9 +272,10 @@ impl Indexed {
         inner: Arc<dyn Backend>,
         location: &super::SearchLocation,
         service: &super::SearchService,
+        check: Check,
     ) -> Result<Arc<Self>, StoreError> {
         let index = Arc::new(SearchIndex::open(location)?);
-        let indexed = Self::open(inner, Arc::clone(&index))?;
+        let indexed = Self::open(inner, Arc::clone(&index), check)?;
         service.bind(index);
         Ok(Arc::new(indexed))
     }
@@ -493,7 +597,11 @@ impl Backend for Indexed {
     }
 
     fn search(&self, request: &SearchRequest) -> Result<SearchResults, StoreError> {
-        self.index.search(request)
+        let state = self.state();
+        let mut results = self.index.search(request)?;
+        // Not passed off as the store's answer before the index was read against it.
+        results.index = (state != IndexState::Ready).then_some(state);
+        Ok(results)
     }
 
     fn newest_facts_naming(
@@ -501,9 +609,10 @@ impl Backend for Indexed {
         entity: &NamedNode,
         limit: usize,
     ) -> Result<Option<(Vec<String>, usize)>, StoreError> {
-        // Over an engine others write to, the index can lag behind the store: the card asks
-        // the store, which is always up to date, rather than show a fact that is gone.
-        if !self.inner.is_exclusive() {
+        // Over an engine others write to, or before the index was checked, it can lag behind
+        // the store: the card asks the store, which is always up to date, rather than show a
+        // fact that is gone.
+        if !self.answers_for_store() {
             return Ok(None);
         }
         self.index.newest_facts_naming(entity, limit).map(Some)
@@ -515,8 +624,9 @@ impl Backend for Indexed {
         classes: &std::collections::BTreeSet<String>,
         as_of: Option<&str>,
     ) -> Result<Option<Vec<String>>, StoreError> {
-        // As for the newest facts: over an engine others write to, the store is asked.
-        if !self.inner.is_exclusive() {
+        // As for the newest facts: over an engine others write to, or before the check, the
+        // store is asked.
+        if !self.answers_for_store() {
             return Ok(None);
         }
         self.index.latest_figures(entity, classes, as_of).map(Some)
@@ -526,6 +636,8 @@ impl Backend for Indexed {
         // Under the write lock: a write through dealgraph lands before or after it, whole.
         let _guard = self.lock()?;
         let documents = self.index.rebuild_marked(self.inner.as_ref())?;
+        // Rebuilt from the store, it agrees with it: a check still to come has nothing to do.
+        self.set_state(IndexState::Ready);
         // What was kept was computed from the index before it caught up: a new generation.
         self.index.note_followed();
         Ok(documents)
@@ -537,6 +649,10 @@ impl Backend for Indexed {
 
     fn is_exclusive(&self) -> bool {
         self.inner.is_exclusive()
+    }
+
+    fn index_state(&self) -> Option<IndexState> {
+        Some(self.state())
     }
 
     fn generation(&self) -> Option<u64> {

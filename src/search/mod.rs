@@ -23,7 +23,7 @@ mod facts;
 mod indexed;
 mod service;
 
-pub use indexed::Indexed;
+pub use indexed::{Check, IndexState, Indexed};
 pub use service::{SEARCH_NS, SearchService, service_name};
 
 use crate::store::{Backend, Dataset, NAMESPACE, QueryRequest, StoreError};
@@ -133,6 +133,11 @@ pub struct SearchHit {
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     pub total: usize,
+    /// Present only while the index has not yet been read against the store since the server
+    /// started (`checking`, `rebuilding`, `unchecked`): the hits may then miss what a write
+    /// that bypassed dealgraph put in the store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<IndexState>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -674,7 +679,11 @@ impl SearchIndex {
                 matched,
             });
         }
-        Ok(SearchResults { hits, total })
+        Ok(SearchResults {
+            hits,
+            total,
+            index: None,
+        })
     }
 
     /// The query's words, as the index analyses them.

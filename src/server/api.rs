@@ -296,6 +296,11 @@ struct SearchAnswer {
     /// How many entities matched in all.
     total: usize,
     hits: Vec<crate::search::SearchHit>,
+    /// Present only in the first moments after the server started, while the search index is
+    /// being read against the store (`checking`, `rebuilding`; `unchecked` if that failed):
+    /// the hits may miss what a write that bypassed dealgraph put in the store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<crate::search::IndexState>,
 }
 
 /// Entities by name, alias, description or the quotes of the facts about them, best first:
@@ -342,15 +347,17 @@ async fn search(
         limit,
     };
     let store = state.store.clone();
-    let SearchResults { hits, total } = tokio::task::spawn_blocking(move || store.search(&request))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let SearchResults { hits, total, index } =
+        tokio::task::spawn_blocking(move || store.search(&request))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(Json(SearchAnswer {
         query: text,
         types,
         limit,
         total,
         hits,
+        index,
     }))
 }
 

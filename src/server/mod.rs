@@ -347,10 +347,17 @@ async fn example(
         .into_response())
 }
 
+/// 200 once the store answers, with whether the search index has been read against it yet
+/// (`checking` for the first moments after start-up: the server answers meanwhile); a cheap
+/// probe, unlike `/api/stats`, which says the same.
 async fn ready(State(state): State<AppState>) -> Response {
     let store = state.store.clone();
     match tokio::task::spawn_blocking(move || store.is_empty()).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ready").into_response(),
+        Ok(Ok(_)) => axum::Json(serde_json::json!({
+            "status": "ready",
+            "search_index": state.store.index_state(),
+        }))
+        .into_response(),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "the store does not answer").into_response(),
     }
 }

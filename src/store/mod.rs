@@ -363,6 +363,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         Ok(None)
     }
 
+    /// Whether the search index has been read against the store since it was opened, if the
+    /// backend has one ([`crate::search::Indexed`]).
+    fn index_state(&self) -> Option<crate::search::IndexState> {
+        None
+    }
+
     /// Rebuilds the search index from what the store holds now, and returns how many entities
     /// it indexed: the way to catch up with writes that reached the store without dealgraph
     /// (another replica's, or an engine's own tools). Only [`crate::search::Indexed`] has one.

@@ -36,6 +36,10 @@ pub struct StatsView {
     pub properties: Vec<Count>,
     /// When the store was last written through dealgraph (RFC 3339, UTC), if known.
     pub last_write: Option<String>,
+    /// Whether the search index has been read against the store since the server started:
+    /// `checking` (the counts are being compared: searches answer from the index as it was
+    /// left, cards read the store), `rebuilding`, `ready`, or `unchecked` (the check failed).
+    pub search_index: Option<crate::search::IndexState>,
 }
 
 /// The last statistics computed, with the store's generation they were computed at: counting a
@@ -53,19 +57,27 @@ pub fn stats(
     cache: &StatsCache,
 ) -> Result<StatsView, ViewError> {
     let generation = store.generation();
-    if let (Some(now), Ok(last)) = (generation, cache.last.lock()) {
-        if let Some((at, view)) = last.as_ref() {
-            if *at == now {
-                return Ok(view.clone());
+    let kept = match (generation, cache.last.lock()) {
+        (Some(now), Ok(last)) => last
+            .as_ref()
+            .filter(|(at, _)| *at == now)
+            .map(|(_, view)| view.clone()),
+        _ => None,
+    };
+    let mut view = match kept {
+        Some(view) => view,
+        None => {
+            let view = compute(store, reader)?;
+            if let (Some(at), Ok(mut last)) = (generation, cache.last.lock()) {
+                // Stamped with the generation read before counting: a write during the count
+                // makes the next request count again.
+                *last = Some((at, view.clone()));
             }
+            view
         }
-    }
-    let view = compute(store, reader)?;
-    if let (Some(at), Ok(mut last)) = (generation, cache.last.lock()) {
-        // Stamped with the generation read before counting: a write during the count makes the
-        // next request count again.
-        *last = Some((at, view.clone()));
-    }
+    };
+    // Read now, not kept: the index's check ends without a write.
+    view.search_index = store.index_state();
     Ok(view)
 }
 
@@ -138,6 +150,7 @@ fn compute(store: &dyn Backend, reader: &Reader<'_>) -> Result<StatsView, ViewEr
             })
             .collect(),
         last_write: store.last_write().map(rfc3339),
+        search_index: None,
     })
 }
 

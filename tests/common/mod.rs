@@ -6,7 +6,7 @@
 pub mod engine;
 
 use dealgraph::rdf::ParseLimits;
-use dealgraph::search::{Indexed, SearchLocation, SearchService};
+use dealgraph::search::{Check, Indexed, SearchLocation, SearchService};
 use dealgraph::server::{AppState, ServerConfig};
 use dealgraph::store::{Backend, EmbeddedStore, StoreLocation, StoreOptions};
 use std::path::PathBuf;
@@ -35,6 +35,8 @@ pub struct TestServer {
     pub search_service: SearchService,
     /// The search index the server's store keeps in step.
     pub search_index: Arc<dealgraph::search::SearchIndex>,
+    /// The store with its search index, as the server has it.
+    pub indexed: Arc<Indexed>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     /// The engine the server reads when the suite runs over one (`DEALGRAPH_TEST_ENGINE`);
@@ -87,6 +89,7 @@ impl TestServer {
             reuse_store: None,
             remote: None,
             suite_engine: true,
+            check_index: true,
         };
         configure(&mut setup);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -140,6 +143,7 @@ impl TestServer {
                 ),
                 &SearchLocation::Memory,
                 &SearchService::default(),
+                Check::Now,
             )
             .expect("open the search index");
             if setup.seed {
@@ -176,10 +180,16 @@ impl TestServer {
                     .expect("open store"),
             ),
         };
-        let indexed = Indexed::open_at(Arc::clone(&raw_store), &setup.search, &service)
-            .expect("open the search index");
+        // As `serve` does: the index is read against the store once the server listens.
+        let indexed = Indexed::open_at(
+            Arc::clone(&raw_store),
+            &setup.search,
+            &service,
+            Check::Later,
+        )
+        .expect("open the search index");
         let search_index = Arc::clone(indexed.index());
-        let store: Arc<dyn Backend> = indexed;
+        let store: Arc<dyn Backend> = indexed.clone();
         if setup.seed && setup.epoch {
             dealgraph::seed::seed_if_empty_with_imports(
                 store.as_ref(),
@@ -209,12 +219,16 @@ impl TestServer {
                 .unwrap();
             });
         });
+        if setup.check_index {
+            dealgraph::cli::check_in_background(Arc::clone(&indexed));
+        }
         Self {
             base: format!("http://127.0.0.1:{port}"),
             store,
             raw_store,
             search_service: service,
             search_index,
+            indexed,
             shutdown: Some(tx),
             thread: Some(thread),
             engine,
@@ -266,6 +280,9 @@ pub struct Setup {
     /// Serve the suite's engine when there is one (`DEALGRAPH_TEST_ENGINE`); false keeps the
     /// embedded store, for tests of what only it does or that compare the two.
     pub suite_engine: bool,
+    /// Read the search index against the store once the server listens, as `serve` does;
+    /// false leaves it unchecked, for tests of what the server answers meanwhile.
+    pub check_index: bool,
 }
 
 pub fn client() -> reqwest::blocking::Client {
@@ -292,7 +309,6 @@ pub fn error_of(response: reqwest::blocking::Response) -> (u16, String, String) 
     )
 }
 
-/// Runs a SELECT and returns its SPARQL JSON answer.
 /// Replaces a named graph with Turtle through the Graph Store Protocol, with the write token,
 /// which must succeed.
 pub fn put_turtle(server: &TestServer, graph: &str, turtle: String) {
@@ -311,6 +327,7 @@ pub fn put_turtle(server: &TestServer, graph: &str, turtle: String) {
     );
 }
 
+/// Runs a SELECT and returns its SPARQL JSON answer.
 pub fn select(server: &TestServer, query: &str) -> serde_json::Value {
     let response = client()
         .post(server.url("/sparql"))
