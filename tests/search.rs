@@ -346,12 +346,27 @@ fn search_follows_sparql_updates() {
         "DATA only: no rebuild"
     );
 
+    // Its quote rewritten, nothing else of it: the entities it names get the new one (and
+    // nothing else is read again).
+    update(
+        &server,
+        "DELETE { GRAPH ?g { ?f dg:quote ?q } }
+         INSERT { GRAPH ?g { ?f dg:quote \"Quokkabyte signed a moonquartz accord with CoreWeave\" } }
+         WHERE { GRAPH ?g { ?f dg:quote ?q } FILTER(?f = dgr:quokkabyte-coreweave) }",
+    );
+    assert_eq!(
+        reason(&server, "moonquartz", "coreweave").as_deref(),
+        Some("quote of a fact about it: Quokkabyte signed a moonquartz accord with CoreWeave")
+    );
+    assert_eq!(reason(&server, "glimmerwood", "coreweave"), None);
+    assert_eq!(server.search_index.rebuilds(), rebuilds, "no rebuild");
+
     // Deleting the fact takes its quote off the entities it mentioned.
     update(
         &server,
         "DELETE WHERE { GRAPH ?g { dgr:quokkabyte-coreweave ?p ?o } }",
     );
-    assert!(hit_ids(&search(&server, &[("q", "glimmerwood")])).is_empty());
+    assert!(hit_ids(&search(&server, &[("q", "moonquartz")])).is_empty());
     assert_eq!(reason(&server, "quokkabyte", "quokkabyte"), None);
 
     // Deleting the entity takes it out.

@@ -1072,3 +1072,138 @@ fn the_openapi_document_lists_exactly_the_routes_and_each_answers() {
         }
     }
 }
+
+/// The ranking as a reader finds it with SPARQL: per organisation in the role, the sum of the
+/// distinct (amount, value) pairs in the currency of the fact nodes (an IRI with an asserted
+/// certainty) naming it in that role, and how many such facts; most first, ties by IRI.
+fn ranking_by_sparql(server: &TestServer, role: &str, currency: &str) -> Vec<(String, f64, u64)> {
+    let rows = common::select(
+        server,
+        &format!(
+            "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+             SELECT DISTINCT ?x ?f ?a ?v WHERE {{
+               GRAPH ?g {{ ?f dg:certainty ?c }} FILTER(?g != <{DERIVED}> && isIRI(?f))
+               ?f dg:{role} ?x ; dg:amount ?a . ?a dg:value ?v ; dg:currency \"{currency}\" .
+             }}"
+        ),
+    );
+    let mut by: std::collections::BTreeMap<String, (f64, std::collections::BTreeSet<String>)> =
+        Default::default();
+    for row in rows["results"]["bindings"].as_array().unwrap() {
+        let text = |var: &str| row[var]["value"].as_str().unwrap().to_owned();
+        let entry = by.entry(text("x")).or_default();
+        entry.0 += text("v").parse::<f64>().unwrap();
+        entry.1.insert(text("f"));
+    }
+    let mut ranking: Vec<(String, f64, u64)> = by
+        .into_iter()
+        .map(|(x, (total, facts))| (x, total, facts.len() as u64))
+        .collect();
+    ranking.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranking
+}
+
+/// `/api/rankings` for every role and currency, against [`ranking_by_sparql`].
+fn assert_rankings_agree_with_sparql(server: &TestServer) -> usize {
+    let currencies = common::column(
+        &common::select(
+            server,
+            "PREFIX dg: <https://w3id.org/dealgraph/ontology#>
+             SELECT DISTINCT ?c WHERE { ?a dg:currency ?c }",
+        ),
+        "c",
+    );
+    let mut ranked = 0;
+    for currency in &currencies {
+        for role in [
+            "investor", "investee", "acquirer", "acquired", "customer", "provider", "holder",
+            "grantor", "partner",
+        ] {
+            let answer = get(
+                server,
+                &format!("/api/rankings?role={role}&currency={currency}&limit=1000"),
+            );
+            let api: Vec<(String, f64, u64)> = answer["ranked"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["iri"].as_str().unwrap().to_owned(),
+                        r["total"].as_f64().unwrap(),
+                        r["deals"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            let expected = ranking_by_sparql(server, role, currency);
+            assert_eq!(api.len(), expected.len(), "{role} in {currency}: {api:?}");
+            for (got, want) in api.iter().zip(&expected) {
+                assert_eq!((&got.0, got.2), (&want.0, want.2), "{role} in {currency}");
+                assert!(
+                    (got.1 - want.1).abs() <= want.1.abs() * 1e-12,
+                    "{role} in {currency}: {got:?} against {want:?}"
+                );
+            }
+            ranked += api.len();
+        }
+    }
+    ranked
+}
+
+#[test]
+fn rankings_agree_with_sparql_for_every_role_and_currency() {
+    let ranked = assert_rankings_agree_with_sparql(seeded());
+    assert!(ranked > 10, "{ranked} organisations ranked in all");
+}
+
+/// The ranking follows writes, also one that changes only an amount node (not the deal that
+/// points at it), and one that removes a graph.
+#[test]
+fn rankings_follow_writes() {
+    let server = TestServer::start();
+    let microsoft = |server: &TestServer| -> (f64, u64) {
+        assert_rankings_agree_with_sparql(server);
+        let ranking = get(server, "/api/rankings?role=investor&limit=1000");
+        ranking["ranked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "microsoft")
+            .map(|r| (r["total"].as_f64().unwrap(), r["deals"].as_u64().unwrap()))
+            .unwrap()
+    };
+    let (total, deals) = microsoft(&server);
+
+    // Its cumulative investment in OpenAI, $13.75 billion, becomes $14 billion.
+    update(
+        &server,
+        "DELETE { GRAPH ?g { ?a dg:value ?v } } INSERT { GRAPH ?g { ?a dg:value \"14000000000\"^^xsd:decimal } }
+         WHERE { GRAPH ?g { ?a dg:value ?v } FILTER(?a = dgr:microsoft-openai-cumulative-investment-amount) }",
+    );
+    assert_eq!(microsoft(&server), (total + 250_000_000.0, deals));
+
+    // A new deal, in a graph of its own; then the graph dropped.
+    update(
+        &server,
+        "INSERT DATA { GRAPH <https://w3id.org/dealgraph/graph/rankings-test> {
+           dgr:rankings-test-source a dg:SourceDocument ; rdfs:label \"A test note\" .
+           dgr:rankings-test-deal a dg:Investment ; rdfs:label \"A test investment\" ;
+             dg:investor dgr:microsoft ; dg:investee dgr:coreweave ;
+             dg:amount dgr:rankings-test-amount ;
+             dg:date \"2031-01-01\"^^xsd:date ; dg:certainty dgc:stated ;
+             dg:quote \"Microsoft invests twice in CoreWeave (test)\" ;
+             prov:wasDerivedFrom dgr:rankings-test-source .
+           dgr:rankings-test-amount a dg:MonetaryAmount ; rdfs:label \"$3 billion\" ;
+             dg:value \"3000000000\"^^xsd:decimal ; dg:currency \"USD\" .
+         } }",
+    );
+    assert_eq!(
+        microsoft(&server),
+        (total + 250_000_000.0 + 3_000_000_000.0, deals + 1)
+    );
+    update(
+        &server,
+        "DROP GRAPH <https://w3id.org/dealgraph/graph/rankings-test>",
+    );
+    assert_eq!(microsoft(&server), (total + 250_000_000.0, deals));
+}

@@ -12,6 +12,7 @@ use super::{Fields, PREFIXES, index_error, iri_of, rows, text_of};
 use crate::store::{Backend, StoreError};
 use crate::views::facts::{asserted_facts_pattern, fact_names_query, placed_facts_query};
 use crate::views::figures::{Latest, Observation, observations_query};
+use crate::views::rankings::{Deal, Totals, deal_amounts_query, deal_parties_query};
 use oxigraph::model::{NamedNode, Term};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tantivy::collector::{Collector, SegmentCollector};
@@ -27,6 +28,8 @@ pub(super) struct Placement {
     placed: String,
     /// What the card's figures need of it, when it observes something.
     observation: Option<Observation>,
+    /// What the rankings need of it, when it has an amount.
+    deal: Option<Deal>,
 }
 
 /// Reads the documents of the facts among `only` (or of every fact) from the store.
@@ -49,14 +52,20 @@ pub(super) fn read_placements(
     );
     let names = format!("{PREFIXES} {}", fact_names_query(&scope));
     let observed = format!("{PREFIXES} {}", observations_query(&scope));
-    let (placed, names, observed) = std::thread::scope(|threads| {
+    let parties = format!("{PREFIXES} {}", deal_parties_query(&scope));
+    let amounts = format!("{PREFIXES} {}", deal_amounts_query(&scope));
+    let (placed, names, observed, parties, amounts) = std::thread::scope(|threads| {
+        let joined = |handle: std::thread::ScopedJoinHandle<'_, _>| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(index_error("a facts-index query panicked")))
+        };
         let names = threads.spawn(|| rows(store, names, &["fact", "e"]));
+        let parties = threads.spawn(|| rows(store, parties, &["fact", "role", "x"]));
         let placed = rows(store, placed, &["fact", "when"]);
         let observed = rows(store, observed, &["fact", "p", "v"]);
-        let names = names
-            .join()
-            .unwrap_or_else(|_| Err(index_error("a facts-index query panicked")));
-        (placed, names, observed)
+        let amounts = rows(store, amounts, &["fact", "a", "v", "c"]);
+        (placed, joined(names), observed, joined(parties), amounts)
     });
     let mut facts: BTreeMap<String, Placement> = BTreeMap::new();
     for row in placed? {
@@ -88,6 +97,31 @@ pub(super) fn read_placements(
             ));
         }
     }
+    for row in amounts? {
+        // The currency as the ranking's query matches it: a plain string.
+        if let (Some(fact), Some(a), Some(v), Some(Term::Literal(c))) = (
+            iri_of(row[0].as_ref()),
+            row[1].as_ref(),
+            row[2].as_ref(),
+            row[3].as_ref(),
+        ) && c.datatype() == oxigraph::model::vocab::xsd::STRING
+            && let Some(placement) = facts.get_mut(&fact)
+        {
+            let deal = placement.deal.get_or_insert_with(Deal::default);
+            deal.amount(c.value(), v, &a.to_string());
+        }
+    }
+    for row in parties? {
+        if let (Some(fact), Some(role), Some(x)) = (
+            iri_of(row[0].as_ref()),
+            iri_of(row[1].as_ref()),
+            iri_of(row[2].as_ref()),
+        ) && let Some(placement) = facts.get_mut(&fact)
+            && let Some(deal) = placement.deal.as_mut()
+        {
+            deal.party(role.rsplit('#').next().unwrap_or(&role), &x);
+        }
+    }
     Ok(facts)
 }
 
@@ -108,6 +142,17 @@ pub(super) fn document(fields: &Fields, fact: &str, placement: &Placement) -> Ta
         doc.add_text(fields.qualifiers, &observation.qualifiers);
         doc.add_text(fields.figure_when, &observation.when);
         doc.add_text(fields.figure_known, &observation.known);
+    }
+    if let Some(deal) = &placement.deal {
+        for role in deal.roles() {
+            doc.add_text(fields.deal_roles, role);
+        }
+        for party in &deal.parties {
+            doc.add_text(fields.deal_parties, party);
+        }
+        for amount in &deal.amounts {
+            doc.add_text(fields.deal_amounts, amount);
+        }
     }
     doc
 }
@@ -367,5 +412,90 @@ impl SegmentCollector for SegmentFigures {
             // An undated observation is no figure (`""` sorts first, so it won only alone).
             .filter(|kept| !kept.when.is_empty())
             .collect()
+    }
+}
+
+/// Sums the deals found, as `views::rankings` does from the store: each deal's amounts in the
+/// currency go to each of its organisations in the role. The values are decoded in one pass
+/// over each column's dictionary per segment.
+pub(super) struct RankedTotals<'a> {
+    pub(super) role: &'a str,
+    pub(super) currency: &'a str,
+}
+
+impl Collector for RankedTotals<'_> {
+    type Fruit = Totals;
+    type Child = SegmentTotals;
+
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentTotals> {
+        Ok(SegmentTotals {
+            parties: str_column(reader, "deal_parties")?,
+            amounts: str_column(reader, "deal_amounts")?,
+            role: format!("{}\u{1f}", self.role),
+            currency: format!("{}\u{1f}", self.currency),
+            found: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<Totals>) -> tantivy::Result<Totals> {
+        let mut all = Totals::default();
+        for totals in segments {
+            all.merge(totals);
+        }
+        Ok(all)
+    }
+}
+
+pub(super) struct SegmentTotals {
+    parties: StrColumn,
+    amounts: StrColumn,
+    /// `role U+001F`, the prefix of the parties wanted.
+    role: String,
+    /// `currency U+001F`, the prefix of the amounts wanted.
+    currency: String,
+    /// Each deal found, with its parties' and its amounts' ordinals.
+    found: Vec<(Vec<u64>, Vec<u64>)>,
+}
+
+impl SegmentCollector for SegmentTotals {
+    type Fruit = Totals;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.found.push((
+            self.parties.term_ords(doc).collect(),
+            self.amounts.term_ords(doc).collect(),
+        ));
+    }
+
+    fn harvest(self) -> Totals {
+        let parties = decode_all(
+            &self.parties,
+            self.found.iter().flat_map(|(p, _)| p.iter().copied()),
+        );
+        let amounts = decode_all(
+            &self.amounts,
+            self.found.iter().flat_map(|(_, a)| a.iter().copied()),
+        );
+        let mut totals = Totals::default();
+        for (party_ords, amount_ords) in &self.found {
+            let organisations = party_ords
+                .iter()
+                .filter_map(|ord| parties[ord].strip_prefix(self.role.as_str()));
+            let in_currency: Vec<(&str, &str)> = amount_ords
+                .iter()
+                .filter_map(|ord| amounts[ord].strip_prefix(self.currency.as_str()))
+                .filter_map(|rest| rest.split_once('\u{1f}'))
+                .collect();
+            totals.deal(organisations, &in_currency);
+        }
+        totals
     }
 }

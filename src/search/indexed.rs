@@ -81,10 +81,11 @@ impl std::fmt::Debug for Indexed {
 
 /// What a write means for the index, worked out before it is applied.
 enum Plan {
-    /// These IRIs (and, after the write, the IRIs their subjects point at) need new documents.
+    /// These IRIs need new documents, and so do, after the write, the IRIs the `quoting`
+    /// nodes point at: an entity's document holds the quotes of the facts naming it.
     Entities {
         iris: BTreeSet<NamedNode>,
-        subjects: BTreeSet<NamedNode>,
+        quoting: BTreeSet<NamedNode>,
     },
     /// A SPARQL Update: only its text says, once it has passed the store's checks.
     Update(String),
@@ -95,7 +96,10 @@ enum Plan {
 #[derive(Default)]
 struct Touched {
     iris: BTreeSet<NamedNode>,
-    subjects: BTreeSet<NamedNode>,
+    /// The subjects whose quotes a write changed. Only these reach further: any other triple
+    /// changes the documents of its own two ends only (at a hub, following every subject's
+    /// links rebuilt the whole index for a comment).
+    quoting: BTreeSet<NamedNode>,
     rebuild: bool,
 }
 
@@ -113,10 +117,15 @@ impl Touched {
         match subject {
             Some(s) => {
                 self.iris.insert(s.clone());
-                self.subjects.insert(s.clone());
+                if predicate == DG_QUOTE {
+                    self.quoting.insert(s.clone());
+                }
             }
-            // A blank fact node's quote reaches entities that no query can name it by.
-            None if predicate == DG_QUOTE => self.rebuild = true,
+            // A blank fact node's quote reaches entities that no query can name it by; a blank
+            // amount's value, the deals that no query can name it by.
+            None if predicate == DG_QUOTE || AMOUNT_PARTS.contains(&predicate) => {
+                self.rebuild = true
+            }
             None => {}
         }
         if let Some(o) = object {
@@ -148,13 +157,18 @@ impl Touched {
         } else {
             Plan::Entities {
                 iris: self.iris,
-                subjects: self.subjects,
+                quoting: self.quoting,
             }
         }
     }
 }
 
 const DG_QUOTE: &str = "https://w3id.org/dealgraph/ontology#quote";
+/// What a deal's document reads through its amount node (`views::rankings::Deal`).
+const AMOUNT_PARTS: &[&str] = &[
+    "https://w3id.org/dealgraph/ontology#value",
+    "https://w3id.org/dealgraph/ontology#currency",
+];
 
 fn is_ontology_graph(graph: &str) -> bool {
     graph
@@ -333,7 +347,8 @@ impl Indexed {
                 let blank =
                     matches!(row.get("blank"), Some(Term::Literal(l)) if l.value() == "true");
                 if let Some(p) = iri_of(row.get("p"))
-                    && (is_schema_predicate(&p) || (blank && p == DG_QUOTE))
+                    && (is_schema_predicate(&p)
+                        || (blank && (p == DG_QUOTE || AMOUNT_PARTS.contains(&p.as_str()))))
                 {
                     touched.rebuild = true;
                 }
@@ -351,7 +366,7 @@ impl Indexed {
             |row| {
                 if let Some(x) = iri_of(row.get("x")) {
                     touched.iris.insert(NamedNode::new_unchecked(x.clone()));
-                    touched.subjects.insert(NamedNode::new_unchecked(x));
+                    touched.quoting.insert(NamedNode::new_unchecked(x));
                 }
             },
         )?;
@@ -364,10 +379,10 @@ impl Indexed {
         let result = match plan {
             Plan::Rebuild => self.index.rebuild(self.inner.as_ref()).map(|_| ()),
             Plan::Update(text) => match update_plan(&text) {
-                Plan::Entities { iris, subjects } => self.refresh(iris, &subjects),
+                Plan::Entities { iris, quoting } => self.refresh(iris, &quoting),
                 _ => self.index.rebuild(self.inner.as_ref()).map(|_| ()),
             },
-            Plan::Entities { iris, subjects } => self.refresh(iris, &subjects),
+            Plan::Entities { iris, quoting } => self.refresh(iris, &quoting),
         };
         let result = result.or_else(|e| {
             tracing::error!("the search index could not follow a write ({e}); rebuilding it");
@@ -382,14 +397,15 @@ impl Indexed {
         self.index.note_followed();
     }
 
-    /// Replaces the documents of `iris`, of the IRIs the `subjects` point at (the entities a
-    /// fact node mentions get its quotes).
+    /// Replaces the documents of `iris`, of the IRIs the `quoting` nodes point at (the
+    /// entities a fact node mentions get its quotes), and of the deals whose amounts are among
+    /// `iris`.
     fn refresh(
         &self,
         mut iris: BTreeSet<NamedNode>,
-        subjects: &BTreeSet<NamedNode>,
+        quoting: &BTreeSet<NamedNode>,
     ) -> Result<(), StoreError> {
-        let subjects: Vec<&NamedNode> = subjects
+        let subjects: Vec<&NamedNode> = quoting
             .iter()
             .filter(|s| s.as_str().starts_with(&super::entity_namespace()))
             .collect();
@@ -407,6 +423,23 @@ impl Indexed {
                 |row| {
                     if let Some(o) = iri_of(row.get("o")) {
                         iris.insert(NamedNode::new_unchecked(o));
+                    }
+                },
+            )?;
+        }
+        // A deal's document holds its amounts' values: the deals whose amount a write touched.
+        let touched: Vec<String> = iris.iter().map(|n| n.to_string()).collect();
+        for chunk in touched.chunks(200) {
+            select(
+                self.inner.as_ref(),
+                format!(
+                    "SELECT DISTINCT ?fact WHERE {{ VALUES ?a {{ {} }} \
+                     ?fact <https://w3id.org/dealgraph/ontology#amount> ?a }}",
+                    chunk.join(" ")
+                ),
+                |row| {
+                    if let Some(fact) = iri_of(row.get("fact")) {
+                        iris.insert(NamedNode::new_unchecked(fact));
                     }
                 },
             )?;
@@ -630,6 +663,18 @@ impl Backend for Indexed {
             return Ok(None);
         }
         self.index.latest_figures(entity, classes, as_of).map(Some)
+    }
+
+    fn ranked_totals(
+        &self,
+        role: &str,
+        currency: &str,
+    ) -> Result<Option<Vec<crate::views::rankings::Total>>, StoreError> {
+        // As for the newest facts.
+        if !self.answers_for_store() {
+            return Ok(None);
+        }
+        self.index.ranked_totals(role, currency).map(Some)
     }
 
     fn reindex(&self) -> Result<usize, StoreError> {

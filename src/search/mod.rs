@@ -56,7 +56,7 @@ pub fn entity_namespace() -> String {
 
 /// Bumped whenever the fields, the analyzers or what goes into a document change: an index
 /// written by another version is rebuilt when opened.
-const SCHEMA_VERSION: &str = "dealgraph-search 3";
+const SCHEMA_VERSION: &str = "dealgraph-search 4";
 
 /// Most hits one search returns.
 pub const MAX_LIMIT: usize = 100;
@@ -165,6 +165,9 @@ struct Fields {
     qualifiers: Field,
     figure_when: Field,
     figure_known: Field,
+    deal_roles: Field,
+    deal_parties: Field,
+    deal_amounts: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -207,6 +210,9 @@ fn schema() -> (Schema, Fields) {
         qualifiers: builder.add_text_field("qualifiers", STRING | FAST),
         figure_when: builder.add_text_field("figure_when", STRING | FAST),
         figure_known: builder.add_text_field("figure_known", STRING | FAST),
+        deal_roles: builder.add_text_field("deal_roles", STRING),
+        deal_parties: builder.add_text_field("deal_parties", STRING | FAST),
+        deal_amounts: builder.add_text_field("deal_amounts", STRING | FAST),
     };
     (builder.build(), fields)
 }
@@ -423,6 +429,25 @@ impl SearchIndex {
             .search(&query, &facts::LatestFigures { classes, as_of })
             .map_err(index_error)?;
         Ok(latest)
+    }
+
+    /// The whole ranking by `role` in `currency` (see `views::rankings`), summed from the
+    /// deals' fast fields.
+    pub fn ranked_totals(
+        &self,
+        role: &str,
+        currency: &str,
+    ) -> Result<Vec<crate::views::rankings::Total>, StoreError> {
+        let query = TermQuery::new(
+            IndexTerm::from_field_text(self.fields.deal_roles, role),
+            IndexRecordOption::Basic,
+        );
+        let totals = self
+            .reader
+            .searcher()
+            .search(&query, &facts::RankedTotals { role, currency })
+            .map_err(index_error)?;
+        Ok(totals.into_ranking())
     }
 
     pub fn is_empty(&self) -> bool {

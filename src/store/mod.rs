@@ -363,6 +363,19 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         Ok(None)
     }
 
+    /// The whole ranking of organisations by the total amount of their deals in `role`, in
+    /// `currency` (as `views::rankings` defines it), if the backend keeps an index of facts
+    /// that every write follows, as for [`Self::newest_facts_naming`]. `None`: the caller asks
+    /// the store.
+    fn ranked_totals(
+        &self,
+        role: &str,
+        currency: &str,
+    ) -> Result<Option<Vec<crate::views::rankings::Total>>, StoreError> {
+        let _ = (role, currency);
+        Ok(None)
+    }
+
     /// Whether the search index has been read against the store since it was opened, if the
     /// backend has one ([`crate::search::Indexed`]).
     fn index_state(&self) -> Option<crate::search::IndexState> {

@@ -375,6 +375,17 @@ impl<'a> Reader<'a> {
         self.store.latest_figures(node, classes, as_of)
     }
 
+    /// The whole ranking by `role` in `currency` from the backend's facts index, if it keeps
+    /// one (see `rankings`).
+    pub(crate) fn indexed_rankings(
+        &self,
+        role: &str,
+        currency: &str,
+    ) -> Result<Option<Vec<rankings::Total>>, StoreError> {
+        self.check()?;
+        self.store.ranked_totals(role, currency)
+    }
+
     /// The node's best label: the shortest of its `rdfs:label`s, else its `skos:prefLabel`.
     pub(crate) fn label(&self, node: &str) -> Result<Option<String>, StoreError> {
         Ok(best_label(&self.names(node)?))
