@@ -159,6 +159,11 @@ pub fn update(target: &mut dyn LocalTarget, touched: &[Triple]) -> Result<Local,
             return fallback("a dg:derivationRule reads more than one node's triples");
         }
     }
+    if touched.iter().all(|t| is_inert(t, &schema)) {
+        // Nothing derived can depend on these triples, nor be hidden or revealed by them: at a
+        // hub, gathering the neighbourhood to find that out took seconds for a comment.
+        return Ok(Ok(DerivedChange::default()));
+    }
     let vocabulary = target.vocabulary()?;
     if target.derived_about_any(&vocabulary)? {
         // A leaves the vocabulary out, so it would not keep that up to date.
@@ -247,6 +252,89 @@ pub fn update(target: &mut dyn LocalTarget, touched: &[Triple]) -> Result<Local,
     target.remove_derived(&change.removed)?;
     target.insert_derived(&change.added)?;
     Ok(Ok(change))
+}
+
+/// Whether no rule reads or writes triples like this one: its predicate is not `rdf:type` nor
+/// `owl:sameAs`, no schema triple names it (so no built-in rule applies to it: each is
+/// conditioned on a schema triple about the predicate, see [`BUILT_IN_RULES`]), and no
+/// `dg:derivationRule` names it in its pattern or its template. Adding or removing such a
+/// triple changes nothing derived, and no derived triple can be one (asserting it would hide
+/// it). Called once the rules are known to be star rules, whose predicates are all named.
+fn is_inert(triple: &Triple, schema: &[Triple]) -> bool {
+    let p = triple.predicate.as_str();
+    if p == RDF_TYPE || p == "http://www.w3.org/2002/07/owl#sameAs" {
+        return false;
+    }
+    let named = |term: &Term| matches!(term, Term::NamedNode(n) if n.as_str() == p);
+    schema.iter().all(|t| {
+        let subject_named = matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if n.as_str() == p);
+        let rule_names = t.predicate.as_str() == DERIVATION_RULE
+            && match &t.object {
+                Term::Literal(rule) => {
+                    rule_predicates(rule.value()).is_none_or(|ps| ps.contains(p))
+                }
+                _ => true,
+            };
+        !subject_named && !named(&t.object) && !rule_names
+    })
+}
+
+/// The predicates a CONSTRUCT names, in its template and its pattern; `None` when it reads or
+/// writes a predicate it does not name (a variable, a negated property set).
+fn rule_predicates(rule: &str) -> Option<HashSet<String>> {
+    let Ok(spargebra::Query::Construct {
+        template, pattern, ..
+    }) = spargebra::SparqlParser::new().parse_query(rule)
+    else {
+        return None;
+    };
+    let mut names = HashSet::new();
+    for triple in &template {
+        match &triple.predicate {
+            NamedNodePattern::NamedNode(n) => names.insert(n.as_str().to_owned()),
+            NamedNodePattern::Variable(_) => return None,
+        };
+    }
+    pattern_predicates(&pattern, &mut names).then_some(names)
+}
+
+fn pattern_predicates(pattern: &GraphPattern, names: &mut HashSet<String>) -> bool {
+    match pattern {
+        GraphPattern::Bgp { patterns } => patterns.iter().all(|p| match &p.predicate {
+            NamedNodePattern::NamedNode(n) => {
+                names.insert(n.as_str().to_owned());
+                true
+            }
+            NamedNodePattern::Variable(_) => false,
+        }),
+        GraphPattern::Path { path, .. } => path_predicates(path, names),
+        GraphPattern::Join { left, right } | GraphPattern::Union { left, right } => {
+            pattern_predicates(left, names) && pattern_predicates(right, names)
+        }
+        GraphPattern::Filter { inner, .. }
+        | GraphPattern::Extend { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Project { inner, .. } => pattern_predicates(inner, names),
+        _ => false,
+    }
+}
+
+fn path_predicates(path: &PropertyPathExpression, names: &mut HashSet<String>) -> bool {
+    match path {
+        PropertyPathExpression::NamedNode(n) => {
+            names.insert(n.as_str().to_owned());
+            true
+        }
+        PropertyPathExpression::Reverse(p)
+        | PropertyPathExpression::ZeroOrMore(p)
+        | PropertyPathExpression::OneOrMore(p)
+        | PropertyPathExpression::ZeroOrOne(p) => path_predicates(p, names),
+        PropertyPathExpression::Sequence(a, b) | PropertyPathExpression::Alternative(a, b) => {
+            path_predicates(a, names) && path_predicates(b, names)
+        }
+        PropertyPathExpression::NegatedPropertySet(_) => false,
+    }
 }
 
 /// What [`update`] did: the change it made, or why it could not keep the derived graph up to
@@ -891,5 +979,60 @@ mod star_tests {
         assert!(is_star(
             "CONSTRUCT { ?a <http://e/p> ?b } WHERE { ?d <http://e/q> ?a ; <http://e/r> ?b FILTER(?a != ?b) }"
         ));
+    }
+}
+
+#[cfg(test)]
+mod inert_tests {
+    use super::{DERIVATION_RULE, is_inert};
+    use oxigraph::model::{Literal, NamedNode, Triple};
+
+    fn iri(s: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("https://example.org/{s}"))
+    }
+
+    #[test]
+    fn a_triple_is_inert_only_when_no_schema_triple_nor_rule_names_its_predicate() {
+        let comment = Triple::new(iri("x"), iri("comment"), Literal::from("hello"));
+        assert!(is_inert(&comment, &[]));
+        let domain = Triple::new(
+            iri("comment"),
+            NamedNode::new_unchecked("http://www.w3.org/2000/01/rdf-schema#domain"),
+            iri("Thing"),
+        );
+        assert!(!is_inert(&comment, &[domain]));
+        let superproperty = Triple::new(
+            iri("note"),
+            NamedNode::new_unchecked("http://www.w3.org/2000/01/rdf-schema#subPropertyOf"),
+            iri("comment"),
+        );
+        assert!(!is_inert(&comment, &[superproperty]));
+        let rule = |text: &str| {
+            Triple::new(
+                iri("rule"),
+                NamedNode::new_unchecked(DERIVATION_RULE),
+                Literal::from(text),
+            )
+        };
+        let reads = rule(
+            "CONSTRUCT { ?x <https://example.org/said> ?c } WHERE { ?x <https://example.org/comment> ?c }",
+        );
+        assert!(!is_inert(&comment, &[reads]));
+        let writes = rule(
+            "CONSTRUCT { ?x <https://example.org/comment> ?c } WHERE { ?x <https://example.org/said> ?c }",
+        );
+        assert!(!is_inert(&comment, &[writes]));
+        let elsewhere = rule(
+            "CONSTRUCT { ?x <https://example.org/a> ?c } WHERE { ?x <https://example.org/b> ?c }",
+        );
+        assert!(is_inert(&comment, &[elsewhere]));
+        let any = rule("CONSTRUCT { ?x <https://example.org/a> ?c } WHERE { ?x ?p ?c }");
+        assert!(!is_inert(&comment, &[any]));
+        let typed = Triple::new(
+            iri("x"),
+            NamedNode::new_unchecked("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            iri("Thing"),
+        );
+        assert!(!is_inert(&typed, &[]));
     }
 }

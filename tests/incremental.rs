@@ -250,6 +250,27 @@ fn local_maintenance_matches_recomputing_everything_after_every_kind_of_write() 
             }),
         ),
         (
+            "a comment on the most connected organisation (a triple no rule reads)",
+            Box::new(|| update("INSERT DATA { dgr:microsoft rdfs:comment \"A test comment\" }")),
+        ),
+        (
+            "a fact's quote rewritten",
+            Box::new(|| {
+                update(
+                    "DELETE { GRAPH ?g { ?f dg:quote ?q } } INSERT { GRAPH ?g { ?f dg:quote \"Rewritten\" } }
+                     WHERE { GRAPH ?g { ?f dg:quote ?q } FILTER(?f = dgr:t-partnership) }",
+                )
+            }),
+        ),
+        (
+            "an edge the derivation rules draw, asserted (its derived copy goes)",
+            Box::new(|| update("INSERT DATA { dgr:microsoft dg:investedIn dgr:openai }")),
+        ),
+        (
+            "that asserted edge removed (derived again)",
+            Box::new(|| update("DELETE DATA { dgr:microsoft dg:investedIn dgr:openai }")),
+        ),
+        (
             "an organisation's label changed",
             Box::new(|| {
                 update(
