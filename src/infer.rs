@@ -279,62 +279,25 @@ fn is_inert(triple: &Triple, schema: &[Triple]) -> bool {
     })
 }
 
-/// The predicates a CONSTRUCT names, in its template and its pattern; `None` when it reads or
-/// writes a predicate it does not name (a variable, a negated property set).
+/// The predicates a CONSTRUCT names, in its template and its pattern ([`predicates_read`]);
+/// `None` when it reads or writes a predicate it does not name.
 fn rule_predicates(rule: &str) -> Option<HashSet<String>> {
-    let Ok(spargebra::Query::Construct {
-        template, pattern, ..
-    }) = spargebra::SparqlParser::new().parse_query(rule)
+    let Ok(spargebra::Query::Construct { template, .. }) =
+        spargebra::SparqlParser::new().parse_query(rule)
     else {
         return None;
     };
-    let mut names = HashSet::new();
+    let mut names: HashSet<String> = predicates_read(rule)?
+        .into_iter()
+        .map(NamedNode::into_string)
+        .collect();
     for triple in &template {
         match &triple.predicate {
             NamedNodePattern::NamedNode(n) => names.insert(n.as_str().to_owned()),
             NamedNodePattern::Variable(_) => return None,
         };
     }
-    pattern_predicates(&pattern, &mut names).then_some(names)
-}
-
-fn pattern_predicates(pattern: &GraphPattern, names: &mut HashSet<String>) -> bool {
-    match pattern {
-        GraphPattern::Bgp { patterns } => patterns.iter().all(|p| match &p.predicate {
-            NamedNodePattern::NamedNode(n) => {
-                names.insert(n.as_str().to_owned());
-                true
-            }
-            NamedNodePattern::Variable(_) => false,
-        }),
-        GraphPattern::Path { path, .. } => path_predicates(path, names),
-        GraphPattern::Join { left, right } | GraphPattern::Union { left, right } => {
-            pattern_predicates(left, names) && pattern_predicates(right, names)
-        }
-        GraphPattern::Filter { inner, .. }
-        | GraphPattern::Extend { inner, .. }
-        | GraphPattern::Distinct { inner }
-        | GraphPattern::Reduced { inner }
-        | GraphPattern::Project { inner, .. } => pattern_predicates(inner, names),
-        _ => false,
-    }
-}
-
-fn path_predicates(path: &PropertyPathExpression, names: &mut HashSet<String>) -> bool {
-    match path {
-        PropertyPathExpression::NamedNode(n) => {
-            names.insert(n.as_str().to_owned());
-            true
-        }
-        PropertyPathExpression::Reverse(p)
-        | PropertyPathExpression::ZeroOrMore(p)
-        | PropertyPathExpression::OneOrMore(p)
-        | PropertyPathExpression::ZeroOrOne(p) => path_predicates(p, names),
-        PropertyPathExpression::Sequence(a, b) | PropertyPathExpression::Alternative(a, b) => {
-            path_predicates(a, names) && path_predicates(b, names)
-        }
-        PropertyPathExpression::NegatedPropertySet(_) => false,
-    }
+    Some(names)
 }
 
 /// What [`update`] did: the change it made, or why it could not keep the derived graph up to

@@ -549,6 +549,16 @@ fn a_reindex_is_seen_by_the_next_search_though_the_answer_was_kept() {
     assert_eq!(tapir(), ["tapir-tensor"]);
 }
 
+/// CoreWeave's entity card with its newest fact only.
+fn coreweave_card(server: &TestServer) -> serde_json::Value {
+    let response = client()
+        .get(server.url("/api/entity/coreweave?limit=1"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().unwrap()
+}
+
 /// Stops `server` and starts another over the same store, not seeded again, with its search
 /// index at `location`, and waits until its index has been read against the store.
 fn restarted_over(server: TestServer, location: &SearchLocation) -> TestServer {
@@ -687,15 +697,7 @@ fn an_index_missing_a_fact_of_the_store_is_rebuilt_at_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let location = SearchLocation::Dir(dir.path().join("db.search"));
     let first = TestServer::with(|s| s.search = location.clone());
-    let card = |server: &TestServer| -> serde_json::Value {
-        let response = client()
-            .get(server.url("/api/entity/coreweave?limit=1"))
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().unwrap()
-    };
-    let before = card(&first)["facts_total"].as_u64().unwrap();
+    let before = coreweave_card(&first)["facts_total"].as_u64().unwrap();
     write_behind_the_index(
         &first,
         format!(
@@ -709,10 +711,13 @@ fn an_index_missing_a_fact_of_the_store_is_rebuilt_at_start_up() {
     );
     if !common::over_engine(&first) {
         // Over the embedded store the card's facts come from the index, which was bypassed.
-        assert_eq!(card(&first)["facts_total"].as_u64().unwrap(), before);
+        assert_eq!(
+            coreweave_card(&first)["facts_total"].as_u64().unwrap(),
+            before
+        );
     }
     let restarted = restarted_over(first, &location);
-    let after = card(&restarted);
+    let after = coreweave_card(&restarted);
     assert_eq!(after["facts_total"].as_u64().unwrap(), before + 1);
     assert_eq!(
         after["facts"][0]["iri"],
@@ -734,15 +739,7 @@ fn until_the_index_is_checked_the_server_says_so_and_the_cards_read_the_store() 
         "ready",
         "a new index is built before serving"
     );
-    let card = |server: &TestServer| -> serde_json::Value {
-        let response = client()
-            .get(server.url("/api/entity/coreweave?limit=1"))
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().unwrap()
-    };
-    let before = card(&first)["facts_total"].as_u64().unwrap();
+    let before = coreweave_card(&first)["facts_total"].as_u64().unwrap();
     write_behind_the_index(
         &first,
         format!(
@@ -769,7 +766,7 @@ fn until_the_index_is_checked_the_server_says_so_and_the_cards_read_the_store() 
     let early = tapir(&unchecked);
     assert_eq!(early["index"], "checking", "{early}");
     assert!(hit_ids(&early).is_empty(), "the index is still behind");
-    let early_card = card(&unchecked);
+    let early_card = coreweave_card(&unchecked);
     assert_eq!(early_card["facts_total"].as_u64().unwrap(), before + 1);
     assert_eq!(
         early_card["facts"][0]["iri"],
@@ -783,7 +780,7 @@ fn until_the_index_is_checked_the_server_says_so_and_the_cards_read_the_store() 
     assert_eq!(hit_ids(&checked)[0], "tapir-tensor", "{checked}");
     assert!(checked.get("index").is_none(), "{checked}");
     assert_eq!(unchecked.search_index.rebuilds(), 1);
-    let card_now = card(&unchecked);
+    let card_now = coreweave_card(&unchecked);
     assert_eq!(card_now["facts_total"], early_card["facts_total"]);
     assert_eq!(card_now["facts"][0]["iri"], early_card["facts"][0]["iri"]);
 }
