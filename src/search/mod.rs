@@ -558,6 +558,7 @@ impl SearchIndex {
         for chunk in all.chunks(200) {
             placements.extend(facts::read_placements(store, Some(chunk))?);
         }
+        let read_ms = started.elapsed().as_secs_f64() * 1000.0;
         let mut writer = self
             .writer
             .lock()
@@ -585,6 +586,7 @@ impl SearchIndex {
             iris = all.len(),
             documents = entities.len(),
             facts = placements.len(),
+            read_ms,
             ms = started.elapsed().as_secs_f64() * 1000.0,
             "search index followed a write"
         );

@@ -252,16 +252,21 @@ pub(crate) fn observations_query(scope: &str) -> String {
         .map(|name| format!("dg:{name}"))
         .collect::<Vec<_>>()
         .join("|");
-    let properties: Vec<String> = Observation::properties().collect();
+    let properties: Vec<String> = Observation::properties()
+        .map(|p| format!("<{p}>"))
+        .collect();
+    // The properties as a filter on each fact's own triples, not a VALUES block: Oxigraph then
+    // reads every triple of those properties first (at a million triples, 480 ms for the one
+    // fact a write touched instead of 16 ms, and no faster for all of them).
     format!(
         "SELECT ?fact ?p ?v WHERE {{
            {{ SELECT DISTINCT ?fact WHERE {{ {}
                 GRAPH ?o {{ ?fact {observes} ?about }} FILTER(!sameTerm(?o, {derived}))
            }} }}
-           {}
-           GRAPH ?g {{ ?fact ?p ?v }} FILTER(!sameTerm(?g, {derived}))
+           GRAPH ?g {{ ?fact ?p ?v }}
+           FILTER(!sameTerm(?g, {derived}) && ?p IN ({}))
          }}",
         super::facts::asserted_facts_pattern(scope),
-        super::values("p", properties.iter().map(String::as_str)),
+        properties.join(", "),
     )
 }

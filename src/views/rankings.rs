@@ -225,14 +225,23 @@ fn is_numeric(datatype: &str) -> bool {
 /// fact nodes `scope` binds (a `VALUES ?fact` block, or nothing for all) that have an amount.
 pub(crate) fn deal_parties_query(scope: &str) -> String {
     let roles: Vec<String> = RANKED_ROLES.iter().map(|r| format!("dg:{r}")).collect();
+    // Two shapes, as Oxigraph plans them at a million triples: for a few facts, their own
+    // triples filtered (12 ms, where a VALUES of roles read every deal: 260 ms); for all, the
+    // roles' triples (2.1 s, where reading every deal's triples took 4.7 s).
+    let parties = if scope.is_empty() {
+        format!(
+            "VALUES ?role {{ {} }} ?fact ?role ?x FILTER(isIRI(?x))",
+            roles.join(" ")
+        )
+    } else {
+        format!(
+            "?fact ?role ?x FILTER(?role IN ({}) && isIRI(?x))",
+            roles.join(", ")
+        )
+    };
     format!(
-        "SELECT DISTINCT ?fact ?role ?x WHERE {{ {}
-           FILTER EXISTS {{ ?fact dg:amount ?a }}
-           VALUES ?role {{ {} }}
-           ?fact ?role ?x FILTER(isIRI(?x))
-         }}",
+        "SELECT DISTINCT ?fact ?role ?x WHERE {{ {} ?fact dg:amount ?a . {parties} }}",
         super::facts::asserted_facts_pattern(scope),
-        roles.join(" ")
     )
 }
 
