@@ -171,6 +171,9 @@ pub fn update(target: &mut dyn LocalTarget, touched: &[Triple]) -> Result<Local,
     }
     let node =
         |term: &Term| -> bool { !matches!(term, Term::Literal(_)) && !vocabulary.contains(term) };
+    if let Some(change) = derive_forwards(target, touched, &schema, &node)? {
+        return Ok(Ok(change));
+    }
 
     // A: the touched endpoints and what they point at. The class of an rdf:type triple is
     // never in A: what is derived about an instance (its types) has the instance as subject.
@@ -298,6 +301,89 @@ fn rule_predicates(rule: &str) -> Option<HashSet<String>> {
         };
     }
     Some(names)
+}
+
+/// Most rounds of new centres [`derive_forwards`] follows before leaving the write to the
+/// neighbourhood's recompute.
+const MAX_FORWARD_ROUNDS: usize = 8;
+
+/// For a write that only added triples (every touched triple is asserted now), what they
+/// derive, found forwards: `None` when something was removed, or the rounds ran out.
+///
+/// Why it is exact: the rules are monotone, so adding triples only adds derived ones, each
+/// with a derivation that uses a new triple. A built-in rule reads one data triple and the
+/// schema; a star rule reads the triples of one centre, its subject. So every such derivation
+/// happens on a scratch store holding the schema, the new triples and every triple whose
+/// subject is a subject of a new triple (asserted or derived), a set that grows by rounds.
+/// Unlike the neighbourhood's recompute it never reads the nodes pointing at what was
+/// touched: a fact naming a hub reads the hub's own triples, not its thousands of facts.
+/// A newly asserted triple that was derived leaves the derived graph.
+fn derive_forwards(
+    target: &mut dyn LocalTarget,
+    touched: &[Triple],
+    schema: &[Triple],
+    node: &dyn Fn(&Term) -> bool,
+) -> Result<Option<DerivedChange>, StoreError> {
+    for triple in touched {
+        if !target.is_asserted(triple)? {
+            return Ok(None);
+        }
+    }
+    let subject = |t: &Triple| Term::from(t.subject.clone());
+    let mut input: HashSet<Triple> = touched.iter().cloned().collect();
+    let mut centres: HashSet<Term> = HashSet::new();
+    let mut pending: Vec<Term> = touched.iter().map(subject).filter(|s| node(s)).collect();
+    for _ in 0..MAX_FORWARD_ROUNDS {
+        for centre in std::mem::take(&mut pending) {
+            if !centres.insert(centre.clone()) {
+                continue;
+            }
+            let own = |t: &Triple| subject(t) == centre;
+            input.extend(target.asserted_touching(&centre)?.into_iter().filter(own));
+            input.extend(target.derived_touching(&centre)?.into_iter().filter(own));
+        }
+        let mut all: Vec<Triple> = schema.to_vec();
+        all.extend(input.iter().cloned());
+        let derived_here = target.with_scratch(&all, &mut |scratch| {
+            recompute(scratch)?;
+            scratch.derived_triples()
+        })?;
+        let mut added = Vec::new();
+        for triple in derived_here {
+            if input.contains(&triple) || target.contains(&triple)? {
+                continue;
+            }
+            let about = subject(&triple);
+            if !node(&about) {
+                if matches!(about, Term::Literal(_)) {
+                    continue;
+                }
+                // Something new about the vocabulary: the neighbourhood's recompute says why.
+                return Ok(None);
+            }
+            if !centres.contains(&about) && !pending.contains(&about) {
+                pending.push(about);
+            }
+            added.push(triple);
+        }
+        if pending.is_empty() {
+            let mut removed = Vec::new();
+            for triple in touched {
+                if target.derived_touching(&subject(triple))?.contains(triple) {
+                    removed.push(triple.clone());
+                }
+            }
+            let mut change = DerivedChange { added, removed };
+            change.added.sort_by_key(ToString::to_string);
+            change.added.dedup();
+            change.removed.sort_by_key(ToString::to_string);
+            change.removed.dedup();
+            target.remove_derived(&change.removed)?;
+            target.insert_derived(&change.added)?;
+            return Ok(Some(change));
+        }
+    }
+    Ok(None)
 }
 
 /// What [`update`] did: the change it made, or why it could not keep the derived graph up to
