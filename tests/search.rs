@@ -422,22 +422,14 @@ fn search_follows_the_graph_store_protocol() {
 fn replacing_a_graph_with_schema_triples_updates_derived_types() {
     let server = TestServer::start();
     let put = |body: &str| {
-        let response = client()
-            .put(server.url("/store"))
-            .query(&[("graph", "https://w3id.org/dealgraph/graph/test-schema")])
-            .bearer_auth(TOKEN)
-            .header("Content-Type", "text/turtle")
-            .body(format!(
+        common::put_turtle(
+            &server,
+            "https://w3id.org/dealgraph/graph/test-schema",
+            format!(
                 "@prefix dg: <{DG}> . @prefix dgr: <{DGR}> .
                  @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . {body}"
-            ))
-            .send()
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{}",
-            response.text().unwrap()
-        );
+            ),
+        )
     };
     let ai_labs = |q: &str| hit_ids(&search(&server, &[("q", q), ("type", "AILab")]));
     // The entity in one graph, the class hierarchy in another.
