@@ -367,11 +367,21 @@ fn derive_forwards(
             added.push(triple);
         }
         if pending.is_empty() {
-            let mut removed = Vec::new();
+            // Each subject's derived triples read once, however many new triples it has.
+            let mut by_subject: HashMap<Term, Vec<&Triple>> = HashMap::new();
             for triple in touched {
-                if target.derived_touching(&subject(triple))?.contains(triple) {
-                    removed.push(triple.clone());
-                }
+                by_subject.entry(subject(triple)).or_default().push(triple);
+            }
+            let mut removed = Vec::new();
+            for (about, triples) in by_subject {
+                let derived: HashSet<Triple> =
+                    target.derived_touching(&about)?.into_iter().collect();
+                removed.extend(
+                    triples
+                        .into_iter()
+                        .filter(|t| derived.contains(*t))
+                        .cloned(),
+                );
             }
             let mut change = DerivedChange { added, removed };
             change.added.sort_by_key(ToString::to_string);
